@@ -1,0 +1,84 @@
+"""The one exception tree of stixflow.
+
+::
+
+    StixflowError
+    ├── ConfigError                 settings that cannot be used
+    ├── InvalidInput                bad input from a user or a source (maps to 4xx)
+    │   ├── InvalidBundle           not a STIX bundle / not JSON / no objects
+    │   ├── InvalidObject           one STIX object that fails validation
+    │   └── PayloadTooLarge         a body or download over its size cap
+    ├── NotFound                    an id that resolves to nothing (or nothing visible)
+    ├── Conflict                    a name or id already taken
+    ├── AccessDenied                authenticated, but a capability is missing
+    ├── Unauthenticated             no credentials, or credentials that do not match
+    ├── BackendError                a store or queue back end failed
+    │   └── TransientBackendError   worth retrying (lock, deadlock, lost connection)
+    └── SourceError                 a remote source (feed, TAXII server) failed
+
+HTTP status codes live only in ``stixflow.api.errors``; driver errors are translated at the
+back-end boundary and chained with ``raise ... from exc``.
+"""
+
+from __future__ import annotations
+
+
+class StixflowError(Exception):
+    """Base of every error raised on purpose by stixflow."""
+
+
+class ConfigError(StixflowError):
+    """Settings that cannot be used."""
+
+
+class InvalidInput(StixflowError):
+    """Bad input from a user or a source."""
+
+
+class InvalidBundle(InvalidInput):
+    """A document that is not a usable STIX bundle."""
+
+
+class InvalidObject(InvalidInput):
+    """One STIX object that fails validation."""
+
+    def __init__(self, object_id: str | None, reason: str) -> None:
+        super().__init__(f"{object_id or '<no id>'}: {reason}")
+        self.object_id = object_id
+        self.reason = reason
+
+
+class PayloadTooLarge(InvalidInput):
+    """A body or a download over its size cap."""
+
+
+class NotFound(StixflowError):
+    """An id that resolves to nothing the caller may see."""
+
+
+class Conflict(StixflowError):
+    """A name or id that is already taken."""
+
+
+class AccessDenied(StixflowError):
+    """The caller is known but lacks a capability."""
+
+    def __init__(self, capability: str, message: str | None = None) -> None:
+        super().__init__(message or f"missing capability: {capability}")
+        self.capability = capability
+
+
+class Unauthenticated(StixflowError):
+    """No credentials, or credentials that match nobody."""
+
+
+class BackendError(StixflowError):
+    """A store or queue back end failed."""
+
+
+class TransientBackendError(BackendError):
+    """A back-end failure worth retrying: lock contention, deadlock, lost connection."""
+
+
+class SourceError(StixflowError):
+    """A remote source (feed, TAXII server, remote platform) failed."""
