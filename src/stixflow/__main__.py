@@ -1,0 +1,3 @@
+from stixflow.cli.main import main
+
+main()

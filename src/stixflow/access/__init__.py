@@ -1,0 +1,1 @@
+"""Users, tokens and (later) groups, capabilities and marking-based access."""

@@ -1,0 +1,56 @@
+"""The first admin: created on first start, with a token from the settings or a new one."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import argon2
+
+from stixflow.access.tokens import digest, new_token, store_token
+from stixflow.clock import now
+from stixflow.config import Settings
+from stixflow.db.base import Database
+
+
+@dataclass
+class AdminBootstrap:
+    user_id: str
+    email: str
+    created: bool
+    token: str | None  # set when a token was generated now (print it once) or configured
+
+
+def ensure_admin(db: Database, settings: Settings) -> AdminBootstrap:
+    """Create the first admin if missing; make sure the configured admin token works."""
+    configured = settings.admin_token.get_secret_value() if settings.admin_token else None
+    with db.transaction() as tx:
+        row = tx.fetchone("SELECT id FROM users WHERE email = ?", (settings.admin_email,))
+        created = row is None
+        user_id = str(uuid.uuid4()) if row is None else row[0]
+        if created:
+            password = (
+                settings.admin_password.get_secret_value() if settings.admin_password else None
+            )
+            tx.execute(
+                "INSERT INTO users (id, email, name, password_hash, is_admin, created_at) "
+                "VALUES (?, ?, ?, ?, 1, ?)",
+                (
+                    user_id,
+                    settings.admin_email,
+                    "admin",
+                    argon2.PasswordHasher().hash(password) if password else None,
+                    now(),
+                ),
+            )
+        token = configured
+        if configured is not None:
+            known = tx.fetchone(
+                "SELECT 1 FROM api_tokens WHERE token_hash = ?", (digest(configured),)
+            )
+            if known is None:
+                store_token(tx, user_id=user_id, token=configured, name="from settings")
+        elif created:
+            token = new_token()
+            store_token(tx, user_id=user_id, token=token, name="first start")
+    return AdminBootstrap(user_id=user_id, email=settings.admin_email, created=created, token=token)

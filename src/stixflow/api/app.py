@@ -1,0 +1,27 @@
+"""The app factory: builds the FastAPI application around a runtime (no import-time I/O)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from stixflow import __version__
+from stixflow.api import errors
+from stixflow.api.limits import BodySizeLimit
+from stixflow.api.routes import bundles, deadletters, health, objects, works
+from stixflow.runtime import Runtime
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    app = FastAPI(
+        title="stixflow",
+        version=__version__,
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.runtime = runtime
+    errors.install(app)
+    for module in (health, bundles, works, objects, deadletters):
+        app.include_router(module.router)
+    app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes)
+    return app

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+
+from stixflow.api.deps import Caller, get_caller, get_runtime
+from stixflow.api.schemas import ObjectPage, StoredObjectOut
+from stixflow.errors import NotFound
+from stixflow.runtime import Runtime
+from stixflow.store.base import ObjectQuery
+
+router = APIRouter(prefix="/api/objects", tags=["knowledge"])
+
+
+@router.get("", response_model=ObjectPage)
+def list_objects(
+    type: list[str] = Query(default=[], max_length=50),
+    text: str | None = Query(None, max_length=200),
+    marking: str | None = Query(None, max_length=200),
+    author: str | None = Query(None, max_length=200),
+    source: str | None = Query(None, max_length=200),
+    creator: str | None = Query(None, max_length=200),
+    modified_after: str | None = Query(None, max_length=40),
+    modified_before: str | None = Query(None, max_length=40),
+    limit: int = Query(100, ge=1, le=1000),
+    cursor: str | None = Query(None, max_length=200),
+    caller: Caller = Depends(get_caller),
+    runtime: Runtime = Depends(get_runtime),
+) -> ObjectPage:
+    query = ObjectQuery(
+        types=tuple(type),
+        text=text,
+        marking=marking,
+        author=author,
+        source=source,
+        creator=creator,
+        modified_after=modified_after,
+        modified_before=modified_before,
+        limit=limit,
+        cursor=cursor,
+    )
+    page = runtime.store.query(query, access=caller.access)
+    return ObjectPage(objects=page.objects, next_cursor=page.next_cursor)
+
+
+@router.get("/{object_id}", response_model=StoredObjectOut)
+def get_object(
+    object_id: str, caller: Caller = Depends(get_caller), runtime: Runtime = Depends(get_runtime)
+) -> StoredObjectOut:
+    stored = runtime.store.get(object_id, access=caller.access)
+    if stored is None:
+        raise NotFound(f"no object {object_id}")
+    return StoredObjectOut(
+        object=stored.data,
+        first_seen=stored.first_seen,
+        last_seen=stored.last_seen,
+        sources=stored.sources,
+        creators=stored.creators,
+        aliases=stored.aliases,
+    )
+
+
+@router.get("/{object_id}/relationships", response_model=list[dict[str, Any]])
+def object_relationships(
+    object_id: str, caller: Caller = Depends(get_caller), runtime: Runtime = Depends(get_runtime)
+) -> list[dict[str, Any]]:
+    if runtime.store.get(object_id, access=caller.access) is None:
+        raise NotFound(f"no object {object_id}")
+    return runtime.store.relationships(object_id, access=caller.access)
+
+
+@router.delete("/{object_id}", status_code=204)
+def delete_object(
+    object_id: str, caller: Caller = Depends(get_caller), runtime: Runtime = Depends(get_runtime)
+) -> None:
+    if runtime.store.get(object_id, access=caller.access) is None or not runtime.store.delete(
+        object_id
+    ):
+        raise NotFound(f"no object {object_id}")

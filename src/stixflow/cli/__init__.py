@@ -1,0 +1,1 @@
+"""The ``stixflow`` command: one module per command group."""

@@ -1,0 +1,78 @@
+"""``stixflow import FILE|-``: queue a bundle and follow its work with a progress bar."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+
+import click
+
+from stixflow.cli.context import runtime_of
+from stixflow.pipeline.works import COMPLETE, Work
+from stixflow.runtime import Runtime
+from stixflow.stix.bundle import parse_bundle
+from stixflow.worker.loop import Worker
+
+NO_PROGRESS_HINT_SECONDS = 10.0
+
+
+@click.command("import")
+@click.argument("path", type=click.Path(allow_dash=True, dir_okay=False))
+@click.option("--source", default="import", show_default=True, help="Source recorded on objects.")
+@click.option("--wait/--no-wait", default=True, show_default=True, help="Follow the work.")
+@click.option("--inline", is_flag=True, help="Process the work in this process (no server).")
+@click.pass_context
+def import_(ctx: click.Context, path: str, source: str, wait: bool, inline: bool) -> None:
+    """Queue a STIX bundle (2.0 or 2.1) from PATH, or stdin with '-'."""
+    data = sys.stdin.buffer.read() if path == "-" else open(path, "rb").read()  # noqa: SIM115
+    objects = parse_bundle(data)
+    with runtime_of(ctx) as runtime:
+        name = "stdin" if path == "-" else path
+        work = runtime.submitter.submit(objects, name=f"import {name}", source=source)
+        click.echo(f"work {work.id}: {work.expected} objects queued")
+        if inline:
+            wait = True
+        if wait:
+            work = follow(runtime, work, inline=inline)
+            click.echo(
+                f"work {work.id}: {work.status}, {work.processed} written, {work.failed} failed"
+            )
+            for error in work.errors[:20]:
+                click.echo(f"  {error.object_id or '-'}: {error.reason}", err=True)
+
+
+def follow(runtime: Runtime, work: Work, *, inline: bool) -> Work:
+    """Show a progress bar until the work completes (running a worker here if ``inline``)."""
+    stop = threading.Event()
+    thread = None
+    if inline:
+        thread = threading.Thread(
+            target=Worker(runtime, name="inline").run,
+            args=(stop,),
+            kwargs={"poll": 0.2},
+            daemon=True,
+        )
+        thread.start()
+    started, last_done = time.monotonic(), -1
+    current: Work = work
+    try:
+        with click.progressbar(length=max(1, work.expected), label="importing") as bar:
+            while current.status != COMPLETE:
+                time.sleep(0.25)
+                current = runtime.works.get(work.id) or current
+                bar.update(current.done - max(0, last_done))
+                if current.done != last_done:
+                    last_done, started = current.done, time.monotonic()
+                elif time.monotonic() - started > NO_PROGRESS_HINT_SECONDS:
+                    click.echo(
+                        "\nno progress: is a worker running? "
+                        "(`stixflow serve`, `stixflow worker`, or --inline)",
+                        err=True,
+                    )
+                    started = time.monotonic()
+    finally:
+        stop.set()
+        if thread is not None:
+            thread.join(timeout=30)
+    return runtime.works.get(work.id) or current

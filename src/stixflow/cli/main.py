@@ -1,0 +1,47 @@
+"""Entry point: ``stixflow --help``."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from stixflow import __version__
+from stixflow.cli import deadletters, export, importing, objects, serve, works
+from stixflow.errors import StixflowError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="stixflow")
+@click.option("-v", "--verbose", is_flag=True, help="Log at debug level.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
+    """stixflow: a deduplicated STIX 2.1 knowledge base fed from every kind of source."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    ctx.ensure_object(dict)
+
+
+for command in (
+    serve.serve,
+    serve.worker,
+    serve.migrate,
+    importing.import_,
+    export.export,
+    objects.objects,
+    works.works,
+    deadletters.dead_letters,
+):
+    cli.add_command(command)
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except StixflowError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)

@@ -1,0 +1,120 @@
+"""Settings: one typed object, read from a TOML file and ``STIXFLOW_*`` environment variables.
+
+Built once at start-up (``load_settings``) and passed down; never created at import time.
+Environment variables win over the TOML file, which wins over the defaults. Nested keys use a
+double underscore: ``STIXFLOW_INGESTION_MANAGER__INTERVAL=5``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from stixflow.errors import ConfigError
+
+EMBEDDED_BROKER = "embedded"
+PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "admin", "password", "ChangeMe"})
+
+
+class IngestionManagerSettings(BaseModel):
+    interval: float = Field(default=30.0, ge=1.0, description="seconds between manager runs")
+    queue_threshold: int = Field(
+        default=500, ge=0, description="skip a feed while its queue holds more"
+    )
+
+
+class WorkerSettings(BaseModel):
+    chunk_size: int = Field(default=500, ge=1, le=10_000, description="objects per queued message")
+    max_attempts: int = Field(default=5, ge=1, description="deliveries before a dead letter")
+    lease_seconds: float = Field(
+        default=60.0, gt=0, description="embedded queue visibility timeout"
+    )
+
+
+class Settings(BaseSettings):
+    """Everything stixflow reads from its environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="STIXFLOW_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    database_url: str = "sqlite:///./stixflow.db"
+    broker_url: str = EMBEDDED_BROKER
+    broker_prefix: str = Field(
+        default="", description="namespace for queue names on a shared broker"
+    )
+    admin_email: str = "admin@stixflow.local"
+    admin_password: SecretStr | None = None
+    admin_token: SecretStr | None = None
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8080, ge=0, le=65535)
+    workers: int = Field(default=1, ge=0, le=64)
+    max_body_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
+    environment: str = "development"
+    ingestion_manager: IngestionManagerSettings = IngestionManagerSettings()
+    worker: WorkerSettings = WorkerSettings()
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite://", "postgresql://", "postgres://")):
+            raise ValueError("database_url must start with sqlite:// or postgresql://")
+        return value
+
+    @field_validator("broker_url")
+    @classmethod
+    def _known_broker(cls, value: str) -> str:
+        if value != EMBEDDED_BROKER and not value.startswith(("amqp://", "amqps://")):
+            raise ValueError("broker_url must be 'embedded' or an amqp:// URL")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        toml_path = os.environ.get("STIXFLOW_CONFIG", "stixflow.toml")
+        if Path(toml_path).is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
+        return tuple(sources)
+
+    @property
+    def is_embedded_broker(self) -> bool:
+        return self.broker_url == EMBEDDED_BROKER
+
+    @property
+    def dialect(self) -> str:
+        return "sqlite" if self.database_url.startswith("sqlite://") else "postgresql"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build and check the settings; raise ConfigError with every problem found."""
+    try:
+        settings = Settings(**overrides)
+    except ValueError as exc:
+        raise ConfigError(f"invalid settings: {exc}") from exc
+    _refuse_placeholders(settings)
+    return settings
+
+
+def _refuse_placeholders(settings: Settings) -> None:
+    if settings.environment == "development":
+        return
+    for name in ("admin_password", "admin_token"):
+        secret = getattr(settings, name)
+        if secret is not None and secret.get_secret_value() in PLACEHOLDER_SECRETS:
+            raise ConfigError(f"{name} is a placeholder; set a real secret outside development")

@@ -1,0 +1,1 @@
+"""The import pipeline: bundles become works and queued chunks (``submit``); workers apply them."""

@@ -1,0 +1,147 @@
+"""Works: one per import, counting expected, processed and failed objects so progress is visible."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from stixflow.clock import now
+from stixflow.db.base import Database, Tx
+
+MAX_ERRORS = 100
+PENDING, IN_PROGRESS, COMPLETE = "pending", "in_progress", "complete"
+WORK_COLUMNS = (
+    "id, name, source, user_id, status, expected, processed, failed, created_at, completed_at"
+)
+
+
+@dataclass
+class WorkError:
+    object_id: str | None
+    reason: str
+
+
+@dataclass
+class Work:
+    id: str
+    name: str
+    source: str
+    user_id: str | None
+    status: str
+    expected: int
+    processed: int
+    failed: int
+    created_at: str
+    completed_at: str | None
+    errors: list[WorkError] = field(default_factory=list)
+
+    @property
+    def done(self) -> int:
+        return self.processed + self.failed
+
+    @property
+    def progress(self) -> float:
+        return 1.0 if self.expected == 0 else min(1.0, self.done / self.expected)
+
+
+class WorkStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def create(self, *, name: str, source: str, user_id: str | None, expected: int) -> Work:
+        work = Work(
+            id=str(uuid.uuid4()),
+            name=name,
+            source=source,
+            user_id=user_id,
+            status=PENDING if expected else COMPLETE,
+            expected=expected,
+            processed=0,
+            failed=0,
+            created_at=now(),
+            completed_at=None if expected else now(),
+        )
+        with self.db.transaction() as tx:
+            tx.execute(
+                f"INSERT INTO works ({WORK_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (
+                    work.id,
+                    work.name,
+                    work.source,
+                    work.user_id,
+                    work.status,
+                    work.expected,
+                    0,
+                    0,
+                    work.created_at,
+                    work.completed_at,
+                ),
+            )
+        return work
+
+    def claim_message(self, tx: Tx, work_id: str, seq: int) -> bool:
+        """True the first time a chunk is applied; False for a redelivered duplicate."""
+        inserted = tx.rowcount(
+            "INSERT INTO work_messages (work_id, seq) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (work_id, seq),
+        )
+        return inserted > 0
+
+    def record(
+        self,
+        tx: Tx,
+        work_id: str,
+        *,
+        processed: int,
+        failed: int,
+        errors: Sequence[WorkError] = (),
+    ) -> None:
+        stamp = now()
+        done = f"processed + failed + {int(processed) + int(failed)} >= expected"
+        tx.execute(
+            "UPDATE works SET processed = processed + ?, failed = failed + ?, "
+            f"status = CASE WHEN {done} THEN '{COMPLETE}' ELSE '{IN_PROGRESS}' END, "
+            f"completed_at = CASE WHEN {done} THEN ? ELSE NULL END WHERE id = ?",
+            (processed, failed, stamp, work_id),
+        )
+        if errors:
+            kept = int(tx.scalar("SELECT COUNT(*) FROM work_errors WHERE work_id = ?", (work_id,)))
+            room = max(0, MAX_ERRORS - kept)
+            tx.executemany(
+                "INSERT INTO work_errors (work_id, object_id, reason, created_at) VALUES (?,?,?,?)",
+                [(work_id, e.object_id, e.reason, stamp) for e in errors[:room]],
+            )
+
+    def reopen(self, tx: Tx, work_id: str, *, failed: int) -> None:
+        """A dead-lettered chunk is retried: its objects stop counting as failed."""
+        tx.execute(
+            f"UPDATE works SET failed = failed - ?, status = '{IN_PROGRESS}', completed_at = NULL "
+            "WHERE id = ?",
+            (failed, work_id),
+        )
+
+    def get(self, work_id: str) -> Work | None:
+        with self.db.read() as tx:
+            row = tx.fetchone(f"SELECT {WORK_COLUMNS} FROM works WHERE id = ?", (work_id,))
+            if row is None:
+                return None
+            work = Work(*row)
+            work.errors = [
+                WorkError(object_id, reason)
+                for object_id, reason in tx.fetchall(
+                    "SELECT object_id, reason FROM work_errors WHERE work_id = ? "
+                    "ORDER BY created_at LIMIT ?",
+                    (work_id, MAX_ERRORS),
+                )
+            ]
+        return work
+
+    def list(self, *, source: str | None = None, limit: int = 50) -> list[Work]:
+        where, params = ("WHERE source = ?", [source]) if source else ("", [])
+        with self.db.read() as tx:
+            found = tx.fetchall(
+                f"SELECT {WORK_COLUMNS} FROM works {where} ORDER BY created_at DESC LIMIT ?",
+                [*params, limit],
+            )
+        return [Work(*row) for row in found]

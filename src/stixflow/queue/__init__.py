@@ -1,0 +1,1 @@
+"""Durable message queues behind one interface (``base``): embedded (SQL tables) or RabbitMQ."""

@@ -1,0 +1,70 @@
+"""The queue interface every broker implements, and how one is chosen from the settings.
+
+Semantics shared by every back end (checked by ``tests/contract/test_queue.py``):
+
+- ``publish`` returns only once the message is durable (survives a kill of every process).
+- ``receive`` hands out one message at a time; until ``ack`` or ``release`` it is invisible to
+  other consumers, and it comes back by itself if its consumer dies.
+- ``release`` puts a message back with its delivery count raised, available after ``delay``.
+- ``purge`` removes every ready message of a queue and returns how many were removed.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class Delivery:
+    """One received message. ``attempts`` counts deliveries, this one included."""
+
+    queue: str
+    body: bytes
+    attempts: int
+    tag: Any
+
+
+class Queue(abc.ABC):
+    """A durable broker with named queues."""
+
+    @abc.abstractmethod
+    def declare(self, queue: str) -> None:
+        """Create the queue if it does not exist (idempotent)."""
+
+    @abc.abstractmethod
+    def publish(self, queue: str, body: bytes) -> None:
+        """Append one message; durable once this returns."""
+
+    def publish_many(self, queue: str, bodies: Sequence[bytes]) -> None:
+        for body in bodies:
+            self.publish(queue, body)
+
+    @abc.abstractmethod
+    def receive(self, queues: Sequence[str], *, timeout: float) -> Delivery | None:
+        """Take the next message from any of ``queues``; None if none came within ``timeout``."""
+
+    @abc.abstractmethod
+    def ack(self, delivery: Delivery) -> None:
+        """The message is done: remove it for good."""
+
+    @abc.abstractmethod
+    def release(self, delivery: Delivery, *, delay: float = 0.0) -> None:
+        """Give the message back for another attempt (its ``attempts`` goes up)."""
+
+    @abc.abstractmethod
+    def purge(self, queue: str) -> int:
+        """Remove every waiting message; return how many were removed."""
+
+    @abc.abstractmethod
+    def depth(self, queue: str) -> int:
+        """Messages waiting (ready or in flight) in the queue."""
+
+    @abc.abstractmethod
+    def delete(self, queue: str) -> None:
+        """Remove the queue and its messages."""
+
+    @abc.abstractmethod
+    def close(self) -> None: ...

@@ -1,0 +1,100 @@
+"""The embedded broker: durable queue tables inside the stixflow database itself.
+
+A received message is leased, not removed: its ``available_at`` moves ``lease_seconds`` into the
+future, so if its consumer dies the message becomes visible again by itself. ``ack`` deletes the
+row. Works on SQLite (writers serialised by the database) and PostgreSQL (``SKIP LOCKED``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from stixflow.db.base import Database
+from stixflow.queue.base import Delivery, Queue
+
+POLL_SECONDS = 0.05
+MAX_POLL_SECONDS = 0.5
+
+
+class EmbeddedQueue(Queue):
+    def __init__(self, db: Database, *, lease_seconds: float = 60.0) -> None:
+        self.db = db
+        self.lease_seconds = lease_seconds
+
+    def declare(self, queue: str) -> None:
+        """Queues are implicit rows; nothing to create."""
+
+    def publish(self, queue: str, body: bytes) -> None:
+        self.publish_many(queue, [body])
+
+    def publish_many(self, queue: str, bodies: Sequence[bytes]) -> None:
+        now = time.time()
+        with self.db.transaction() as tx:
+            tx.executemany(
+                "INSERT INTO queue_messages (queue, body, attempts, available_at, created_at) "
+                "VALUES (?, ?, 0, ?, ?)",
+                [(queue, body, now, now) for body in bodies],
+            )
+
+    def receive(self, queues: Sequence[str], *, timeout: float) -> Delivery | None:
+        deadline = time.monotonic() + timeout
+        pause = POLL_SECONDS
+        while True:
+            delivery = self._claim(queues)
+            if delivery is not None or time.monotonic() >= deadline:
+                return delivery
+            time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+            pause = min(pause * 2, MAX_POLL_SECONDS)
+
+    def _claim(self, queues: Sequence[str]) -> Delivery | None:
+        now = time.time()
+        where = "available_at <= ?"
+        params: list[object] = [now]
+        if queues:
+            where += " AND queue IN " + self.db.in_clause(len(queues))
+            params.extend(queues)
+        lock = " FOR UPDATE SKIP LOCKED" if self.db.dialect == "postgresql" else ""
+        with self.db.transaction() as tx:
+            row = tx.fetchone(
+                f"SELECT id, queue, body, attempts FROM queue_messages WHERE {where} "
+                f"ORDER BY available_at, id LIMIT 1{lock}",
+                params,
+            )
+            if row is None:
+                return None
+            msg_id, queue, body, attempts = row
+            tx.execute(
+                "UPDATE queue_messages SET attempts = attempts + 1, available_at = ? WHERE id = ?",
+                (now + self.lease_seconds, msg_id),
+            )
+        return Delivery(queue=queue, body=bytes(body), attempts=attempts + 1, tag=msg_id)
+
+    def ack(self, delivery: Delivery) -> None:
+        with self.db.transaction() as tx:
+            tx.execute("DELETE FROM queue_messages WHERE id = ?", (delivery.tag,))
+
+    def release(self, delivery: Delivery, *, delay: float = 0.0) -> None:
+        with self.db.transaction() as tx:
+            tx.execute(
+                "UPDATE queue_messages SET available_at = ? WHERE id = ?",
+                (time.time() + delay, delivery.tag),
+            )
+
+    def extend(self, delivery: Delivery) -> None:
+        """Keep a long-running message leased."""
+        self.release(delivery, delay=self.lease_seconds)
+
+    def purge(self, queue: str) -> int:
+        with self.db.transaction() as tx:
+            return tx.rowcount("DELETE FROM queue_messages WHERE queue = ?", (queue,))
+
+    def depth(self, queue: str) -> int:
+        with self.db.read() as tx:
+            return int(tx.scalar("SELECT COUNT(*) FROM queue_messages WHERE queue = ?", (queue,)))
+
+    def delete(self, queue: str) -> None:
+        self.purge(queue)
+
+    def close(self) -> None:
+        """The database is owned by the caller."""

@@ -1,0 +1,199 @@
+"""Bundles: parse, follow and rewrite references, normalise, order for writing, split.
+
+STIX 2.1 section 8 (bundle) and section 3.7 / 5 (identifier references: every ``*_ref``
+and ``*_refs`` property, including those inside granular markings, extensions and
+embedded objects).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import orjson
+
+from stixflow.errors import InvalidBundle, InvalidObject
+from stixflow.stix.ids import deterministic_id
+from stixflow.stix.upgrade import to_v21
+
+#: What a reference value looks like (``type--UUID``); 2.0 observed-data also uses local keys
+#: such as ``"0"`` inside its embedded objects, which are not ids and are left alone.
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*--[0-9a-fA-F-]{36}$")
+
+#: Write levels (STIX 2.1 dependency order: what is referenced comes first).
+_LEVELS = {
+    "marking-definition": 0,
+    "identity": 1,
+    "extension-definition": 2,
+    "relationship": 4,
+    "sighting": 4,
+    "report": 5,
+    "note": 5,
+    "opinion": 5,
+    "grouping": 5,
+    "observed-data": 5,
+    "language-content": 5,
+}
+_DEFAULT_LEVEL = 3
+
+
+def parse_bundle(data: bytes | str | dict | list) -> list[dict]:
+    """The objects of a bundle, of a single object or of a list of objects.
+
+    Raises InvalidBundle for text that is not JSON, a JSON value that is neither an object nor
+    an array, a bundle or list without objects, and objects that are not JSON objects.
+    """
+    document = _decode(data) if isinstance(data, bytes | str) else data
+    if isinstance(document, dict):
+        objects = _bundle_objects(document)
+    elif isinstance(document, list):
+        objects = document
+    else:
+        raise InvalidBundle(
+            f"expected a STIX bundle, object or list of objects, got {type(document).__name__}"
+        )
+    if not objects:
+        raise InvalidBundle("the bundle holds no objects")
+    for index, item in enumerate(objects):
+        if not isinstance(item, dict):
+            raise InvalidBundle(f"objects[{index}] is a {_json_kind(item)}, not a JSON object")
+    return objects
+
+
+def _decode(data: bytes | str) -> object:
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidBundle(f"not valid JSON: {exc}") from exc
+
+
+def _bundle_objects(document: dict) -> list:
+    if document.get("type") != "bundle":
+        if "type" not in document:
+            raise InvalidBundle("a JSON object without 'type' is neither a bundle nor STIX")
+        return [document]
+    objects = document.get("objects", [])
+    if not isinstance(objects, list):
+        raise InvalidBundle(f"'objects' must be an array, not a {_json_kind(objects)}")
+    return objects
+
+
+def _json_kind(value: object) -> str:
+    kinds = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
+    return kinds.get(type(value), "number")
+
+
+# -- references -----------------------------------------------------------------------------------
+
+
+def references(obj: dict) -> set[str]:
+    """Every id held by a ``*_ref`` or ``*_refs`` property of ``obj``, at any depth."""
+    found: set[str] = set()
+    _collect(obj, found)
+    return found
+
+
+def _collect(value: object, found: set[str]) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and key.endswith("_ref"):
+                if isinstance(item, str) and _ID_RE.match(item):
+                    found.add(item)
+            elif isinstance(key, str) and key.endswith("_refs") and isinstance(item, list):
+                found.update(ref for ref in item if isinstance(ref, str) and _ID_RE.match(ref))
+            else:
+                _collect(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _collect(item, found)
+
+
+def rewrite_refs(obj: dict, id_map: dict[str, str]) -> dict:
+    """A new dict with every reference found by ``references`` remapped through ``id_map``.
+
+    Ids absent from ``id_map`` stay as they are; ``obj`` is not modified.
+    """
+    rewritten: dict = {}
+    for key, item in obj.items():
+        if isinstance(key, str) and key.endswith("_ref") and isinstance(item, str):
+            rewritten[key] = id_map.get(item, item)
+        elif isinstance(key, str) and key.endswith("_refs") and isinstance(item, list):
+            rewritten[key] = [id_map.get(r, r) if isinstance(r, str) else r for r in item]
+        else:
+            rewritten[key] = _rewrite(item, id_map)
+    return rewritten
+
+
+def _rewrite(value: object, id_map: dict[str, str]) -> object:
+    if isinstance(value, dict):
+        return rewrite_refs(value, id_map)
+    if isinstance(value, list):
+        return [_rewrite(item, id_map) for item in value]
+    return value
+
+
+# -- normalisation --------------------------------------------------------------------------------
+
+
+@dataclass
+class Normalized:
+    """Objects after ``normalize``, and the ids they were known by before (old id -> new id)."""
+
+    objects: list[dict]
+    aliases: dict[str, str] = field(default_factory=dict)
+
+
+def normalize(objects: list[dict]) -> Normalized:
+    """Upgrade to 2.1, give deterministic ids, and point every reference at the new ids.
+
+    Objects that cannot be upgraded are passed through untouched (validation rejects them
+    later). Two objects may end up with the same id (two sources naming one malware): merging
+    them is the store's job (``stixflow.stix.merge``).
+    """
+    prepared: list[tuple[dict, bool]] = []
+    aliases: dict[str, str] = {}
+    for obj in objects:
+        upgraded = _upgrade(obj)
+        if upgraded is None:
+            prepared.append((obj, False))
+            continue
+        old_id, new_id = upgraded.get("id"), deterministic_id(upgraded)
+        if isinstance(old_id, str) and new_id is not None and new_id != old_id:
+            aliases[old_id] = new_id
+            upgraded["id"] = new_id
+        prepared.append((upgraded, True))
+    if not aliases:
+        return Normalized([obj for obj, _ in prepared], aliases)
+    result = [rewrite_refs(obj, aliases) if ok else obj for obj, ok in prepared]
+    return Normalized(result, aliases)
+
+
+def _upgrade(obj: object) -> dict | None:
+    if not isinstance(obj, dict):
+        return None
+    try:
+        return to_v21(obj)
+    except InvalidObject:
+        return None
+
+
+# -- writing --------------------------------------------------------------------------------------
+
+
+def write_order(objects: list[dict]) -> list[dict]:
+    """``objects`` in dependency order, stable within each level.
+
+    Levels: marking definitions; identities; extension definitions; other SDOs and SCOs;
+    relationships and sightings; containers (report, note, opinion, grouping, observed-data,
+    language-content), which may point at anything before them.
+    """
+    return sorted(objects, key=lambda obj: _LEVELS.get(obj.get("type", ""), _DEFAULT_LEVEL))
+
+
+def chunks(objects: list[dict], size: int) -> Iterator[list[dict]]:
+    """Consecutive slices of at most ``size`` objects (ValueError when size < 1)."""
+    if size < 1:
+        raise ValueError(f"chunk size must be at least 1, got {size}")
+    for start in range(0, len(objects), size):
+        yield objects[start : start + size]

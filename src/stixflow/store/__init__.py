@@ -1,0 +1,1 @@
+"""The knowledge store: STIX objects with provenance, behind one interface (``base``)."""

@@ -1,0 +1,78 @@
+"""How a STIX object maps to the columns of the ``objects`` table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+SEARCH_DESCRIPTION_CHARS = 2000
+
+
+def to_json(obj: dict[str, Any]) -> str:
+    return orjson.dumps(obj).decode()
+
+
+def from_json(text: str | bytes) -> dict[str, Any]:
+    value: dict[str, Any] = orjson.loads(text)
+    return value
+
+
+def endpoints(obj: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(source, target) of a relationship or sighting; (None, None) for anything else."""
+    if obj.get("type") == "relationship":
+        return obj.get("source_ref"), obj.get("target_ref")
+    if obj.get("type") == "sighting":
+        where = obj.get("where_sighted_refs") or [None]
+        return obj.get("sighting_of_ref"), where[0]
+    return None, None
+
+
+def search_text(obj: dict[str, Any]) -> str | None:
+    parts = [
+        obj.get("name"),
+        obj.get("value"),
+        (obj.get("description") or "")[:SEARCH_DESCRIPTION_CHARS],
+    ]
+    parts.extend(obj.get("aliases") or [])
+    parts.extend(obj.get("x_mitre_aliases") or [])
+    text = " ".join(str(p) for p in parts if p)
+    return text.lower() or None
+
+
+def object_row(obj: dict[str, Any], data: str, first_seen: str, last_seen: str) -> tuple[Any, ...]:
+    source, target = endpoints(obj)
+    name = obj.get("name") or obj.get("value")
+    return (
+        obj["id"],
+        obj["type"],
+        obj.get("spec_version"),
+        obj.get("created"),
+        obj.get("modified"),
+        str(name) if name is not None else None,
+        search_text(obj),
+        obj.get("created_by_ref"),
+        source,
+        target,
+        1 if obj.get("revoked") else 0,
+        data,
+        first_seen,
+        last_seen,
+    )
+
+
+OBJECT_COLUMNS = (
+    "id, type, spec_version, created, modified, name, search_text, created_by_ref, "
+    "source_ref, target_ref, revoked, data, first_seen, last_seen"
+)
+
+UPSERT_OBJECT = (
+    f"INSERT INTO objects ({OBJECT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+    "ON CONFLICT (id) DO UPDATE SET type = excluded.type, spec_version = excluded.spec_version, "
+    "created = excluded.created, modified = excluded.modified, name = excluded.name, "
+    "search_text = excluded.search_text, created_by_ref = excluded.created_by_ref, "
+    "source_ref = excluded.source_ref, target_ref = excluded.target_ref, "
+    "revoked = excluded.revoked, data = excluded.data, last_seen = excluded.last_seen"
+)
+
+TOUCH_OBJECT = "UPDATE objects SET last_seen = ? WHERE id = ?"

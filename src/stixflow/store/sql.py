@@ -1,0 +1,278 @@
+"""SQLStore: the knowledge store over any ``stixflow.db`` database (SQLite or PostgreSQL).
+
+Upsert rules (STIX 2.1 §3.6 versioning; merge rules in ``stixflow.stix.merge``): the same id is
+one object; writers on the same ids are serialised (``Tx.lock_keys``) so concurrent workers never
+lose an update; known aliases are resolved before writing so that an object pushed again under its
+original id lands on the same row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from stixflow.db.base import Database, Tx, batched
+from stixflow.stix.bundle import references, rewrite_refs
+from stixflow.stix.merge import merge
+from stixflow.store import rows
+from stixflow.store.base import (
+    Access,
+    ObjectQuery,
+    Page,
+    Provenance,
+    StixObject,
+    StoredObject,
+    WriteResult,
+)
+from stixflow.store.visibility import visible_clause
+
+IN_BATCH = 500
+MAX_LIMIT = 1000
+
+
+class SQLStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- writing -------------------------------------------------------------------------
+
+    def upsert(
+        self,
+        tx: Tx,
+        objects: Sequence[StixObject],
+        *,
+        provenance: Provenance,
+        aliases: Mapping[str, str] | None = None,
+    ) -> WriteResult:
+        aliases = dict(aliases or {})
+        objects = self._apply_known_aliases(tx, objects, aliases)
+        incoming = _combine(objects)
+        ids = list(incoming)
+        tx.lock_keys(ids)
+        existing = self._load(tx, ids)
+        result = WriteResult()
+        now = provenance.seen_at
+        writes: list[tuple[Any, ...]] = []
+        touched: list[str] = []
+        changed: list[StixObject] = []
+        for object_id, obj in incoming.items():
+            if object_id not in existing:
+                result.created += 1
+                writes.append(rows.object_row(obj, rows.to_json(obj), now, now))
+                changed.append(obj)
+                continue
+            old_json, first_seen = existing[object_id]
+            old = rows.from_json(old_json)
+            merged = merge(old, obj)
+            if merged == old:
+                result.unchanged += 1
+                touched.append(object_id)
+            else:
+                result.updated += 1
+                writes.append(rows.object_row(merged, rows.to_json(merged), first_seen, now))
+                changed.append(merged)
+        tx.executemany(rows.UPSERT_OBJECT, writes)
+        tx.executemany(rows.TOUCH_OBJECT, [(now, object_id) for object_id in touched])
+        self._write_markings(tx, changed, existing.keys())
+        self._write_aliases(tx, aliases)
+        self._write_provenance(tx, ids, provenance)
+        return result
+
+    def _apply_known_aliases(
+        self, tx: Tx, objects: Sequence[StixObject], aliases: dict[str, str]
+    ) -> list[StixObject]:
+        wanted: set[str] = set()
+        for obj in objects:
+            wanted.add(obj["id"])
+            wanted.update(references(obj))
+        known = self._resolve(tx, wanted - aliases.keys())
+        if not known:
+            return list(objects)
+        aliases.update({old: new for old, new in known.items() if old != new})
+        remapped = []
+        for obj in objects:
+            obj = rewrite_refs(obj, known)
+            if obj["id"] in known:
+                obj = {**obj, "id": known[obj["id"]]}
+            remapped.append(obj)
+        return remapped
+
+    def _resolve(self, tx: Tx, ids: Iterable[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for part in batched(sorted(ids), IN_BATCH):
+            found.update(
+                tx.fetchall(
+                    "SELECT alias_id, object_id FROM object_aliases WHERE alias_id IN "
+                    + self.db.in_clause(len(part)),
+                    part,
+                )
+            )
+        return found
+
+    def _load(self, tx: Tx, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        found: dict[str, tuple[str, str]] = {}
+        for part in batched(ids, IN_BATCH):
+            for object_id, data, first_seen in tx.fetchall(
+                "SELECT id, data, first_seen FROM objects WHERE id IN "
+                + self.db.in_clause(len(part)),
+                part,
+            ):
+                found[object_id] = (data, first_seen)
+        return found
+
+    def _write_markings(
+        self, tx: Tx, changed: Sequence[StixObject], existed: Iterable[str]
+    ) -> None:
+        existed = set(existed)
+        stale = [obj["id"] for obj in changed if obj["id"] in existed]
+        for part in batched(stale, IN_BATCH):
+            tx.execute(
+                "DELETE FROM object_markings WHERE object_id IN " + self.db.in_clause(len(part)),
+                part,
+            )
+        tx.executemany(
+            "INSERT INTO object_markings (object_id, marking_id) VALUES (?, ?) "
+            "ON CONFLICT DO NOTHING",
+            [
+                (obj["id"], marking)
+                for obj in changed
+                for marking in dict.fromkeys(obj.get("object_marking_refs") or ())
+            ],
+        )
+
+    def _write_aliases(self, tx: Tx, aliases: Mapping[str, str]) -> None:
+        tx.executemany(
+            "INSERT INTO object_aliases (alias_id, object_id) VALUES (?, ?) "
+            "ON CONFLICT (alias_id) DO NOTHING",
+            [(old, new) for old, new in aliases.items() if old != new],
+        )
+
+    def _write_provenance(self, tx: Tx, ids: Sequence[str], provenance: Provenance) -> None:
+        now = provenance.seen_at
+        if provenance.source:
+            tx.executemany(
+                "INSERT INTO object_sources (object_id, source, first_seen, last_seen) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (object_id, source) "
+                "DO UPDATE SET last_seen = excluded.last_seen",
+                [(object_id, provenance.source, now, now) for object_id in ids],
+            )
+        if provenance.user_id:
+            tx.executemany(
+                "INSERT INTO object_creators (object_id, user_id, first_seen) VALUES (?, ?, ?) "
+                "ON CONFLICT (object_id, user_id) DO NOTHING",
+                [(object_id, provenance.user_id, now) for object_id in ids],
+            )
+
+    def delete(self, object_id: str) -> bool:
+        with self.db.transaction() as tx:
+            object_id = self._resolve(tx, [object_id]).get(object_id, object_id)
+            deleted = tx.rowcount("DELETE FROM objects WHERE id = ?", (object_id,))
+            for table in ("object_markings", "object_sources", "object_creators", "object_aliases"):
+                tx.execute(f"DELETE FROM {table} WHERE object_id = ?", (object_id,))
+        return deleted > 0
+
+    # -- reading -------------------------------------------------------------------------
+
+    def get(self, object_id: str, *, access: Access) -> StoredObject | None:
+        visible, params = visible_clause(access)
+        with self.db.read() as tx:
+            object_id = self._resolve(tx, [object_id]).get(object_id, object_id)
+            row = tx.fetchone(
+                f"SELECT o.data, o.first_seen, o.last_seen FROM objects o "
+                f"WHERE o.id = ? AND {visible}",
+                [object_id, *params],
+            )
+            if row is None:
+                return None
+            return StoredObject(
+                data=rows.from_json(row[0]),
+                first_seen=row[1],
+                last_seen=row[2],
+                sources=_column(tx, "SELECT source FROM object_sources", object_id),
+                creators=_column(tx, "SELECT user_id FROM object_creators", object_id),
+                aliases=_column(tx, "SELECT alias_id FROM object_aliases", object_id),
+            )
+
+    def query(self, query: ObjectQuery, *, access: Access) -> Page:
+        where, params = self._where(query, access)
+        limit = max(1, min(query.limit, MAX_LIMIT))
+        with self.db.read() as tx:
+            found = tx.fetchall(
+                f"SELECT o.id, o.data FROM objects o WHERE {where} ORDER BY o.id LIMIT ?",
+                [*params, limit + 1],
+            )
+        page = [rows.from_json(data) for _, data in found[:limit]]
+        next_cursor = found[limit - 1][0] if len(found) > limit else None
+        return Page(objects=page, next_cursor=next_cursor)
+
+    def _where(self, query: ObjectQuery, access: Access) -> tuple[str, list[Any]]:
+        clauses, params = [], []
+        visible, visible_params = visible_clause(access)
+        clauses.append(visible)
+        params.extend(visible_params)
+        for clause, values in _filters(query, self.db.in_clause):
+            clauses.append(clause)
+            params.extend(values)
+        return " AND ".join(clauses), params
+
+    def relationships(self, object_id: str, *, access: Access) -> list[StixObject]:
+        visible, params = visible_clause(access)
+        with self.db.read() as tx:
+            object_id = self._resolve(tx, [object_id]).get(object_id, object_id)
+            found = tx.fetchall(
+                f"SELECT o.data FROM objects o WHERE (o.source_ref = ? OR o.target_ref = ?) "
+                f"AND {visible} ORDER BY o.id",
+                [object_id, object_id, *params],
+            )
+        return [rows.from_json(data) for (data,) in found]
+
+    def count_by_type(self, *, access: Access) -> dict[str, int]:
+        visible, params = visible_clause(access)
+        with self.db.read() as tx:
+            found = tx.fetchall(
+                f"SELECT o.type, COUNT(*) FROM objects o WHERE {visible} GROUP BY o.type",
+                params,
+            )
+        return {object_type: int(count) for object_type, count in found}
+
+
+def _combine(objects: Sequence[StixObject]) -> dict[str, StixObject]:
+    """One object per id: versions repeated inside a batch are merged first."""
+    combined: dict[str, StixObject] = {}
+    for obj in objects:
+        object_id = obj["id"]
+        combined[object_id] = merge(combined[object_id], obj) if object_id in combined else obj
+    return combined
+
+
+def _column(tx: Tx, select: str, object_id: str) -> list[str]:
+    return sorted(row[0] for row in tx.fetchall(f"{select} WHERE object_id = ?", (object_id,)))
+
+
+def _filters(query: ObjectQuery, in_clause: Any) -> list[tuple[str, list[Any]]]:
+    found: list[tuple[str, list[Any]]] = []
+    if query.types:
+        found.append((f"o.type IN {in_clause(len(query.types))}", list(query.types)))
+    if query.ids:
+        found.append((f"o.id IN {in_clause(len(query.ids))}", list(query.ids)))
+    if query.text:
+        found.append(("o.search_text LIKE ?", [f"%{query.text.lower()}%"]))
+    if query.author:
+        found.append(("o.created_by_ref = ?", [query.author]))
+    if query.modified_after:
+        found.append(("o.modified > ?", [query.modified_after]))
+    if query.modified_before:
+        found.append(("o.modified < ?", [query.modified_before]))
+    if query.cursor:
+        found.append(("o.id > ?", [query.cursor]))
+    if query.marking:
+        found.append((_exists("object_markings", "marking_id"), [query.marking]))
+    if query.source:
+        found.append((_exists("object_sources", "source"), [query.source]))
+    if query.creator:
+        found.append((_exists("object_creators", "user_id"), [query.creator]))
+    return found
+
+
+def _exists(table: str, column: str) -> str:
+    return f"EXISTS (SELECT 1 FROM {table} f WHERE f.object_id = o.id AND f.{column} = ?)"

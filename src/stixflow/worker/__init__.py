@@ -1,0 +1,1 @@
+"""Workers: consume queued messages, validate each object, write to the store, count the work."""
