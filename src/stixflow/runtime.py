@@ -38,6 +38,8 @@ class Runtime:
     dead_letters: DeadLetters
     make_queue: Callable[[], Queue]
     _local: threading.local = field(default_factory=threading.local)
+    _opened: list[Queue] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def queue(self) -> Queue:
@@ -46,6 +48,8 @@ class Runtime:
         if queue is None:
             queue = self.make_queue()
             self._local.queue = queue
+            with self._lock:
+                self._opened.append(queue)
         return queue
 
     @property
@@ -58,9 +62,12 @@ class Runtime:
         )
 
     def close(self) -> None:
-        queue: Queue | None = getattr(self._local, "queue", None)
-        if queue is not None:
+        """Close every broker connection this runtime opened (any thread's), then the database."""
+        with self._lock:
+            opened, self._opened = self._opened, []
+        for queue in opened:
             queue.close()
+        self._local = threading.local()
         self.db.close()
 
 

@@ -42,11 +42,11 @@ def test_invalid_objects_are_reported_one_by_one_while_the_rest_lands(runtime: R
         "pattern_type": "stix",
         "valid_from": "2024-01-01T00:00:00Z",
     }
-    bad_id = {**malware("bad id"), "id": "malware--not-a-uuid"}
+    bad_id = {**relationship(good[0]["id"], good[1]["id"]), "id": "relationship--not-a-uuid"}
     work = drain(runtime, runtime.submitter.submit([*good, no_pattern, bad_id], name="mixed"))
     assert (work.processed, work.failed, work.status) == (2, 2, "complete")
     reasons = {error.object_id: error.reason for error in work.errors}
-    assert set(reasons) == {no_pattern["id"], "malware--not-a-uuid"}
+    assert set(reasons) == {no_pattern["id"], "relationship--not-a-uuid"}
     assert "pattern" in reasons[no_pattern["id"]]
     assert total(runtime) == 2
 

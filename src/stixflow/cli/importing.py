@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from pathlib import Path
 
 import click
 
@@ -25,7 +26,7 @@ NO_PROGRESS_HINT_SECONDS = 10.0
 @click.pass_context
 def import_(ctx: click.Context, path: str, source: str, wait: bool, inline: bool) -> None:
     """Queue a STIX bundle (2.0 or 2.1) from PATH, or stdin with '-'."""
-    data = sys.stdin.buffer.read() if path == "-" else open(path, "rb").read()  # noqa: SIM115
+    data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     objects = parse_bundle(data)
     with runtime_of(ctx) as runtime:
         name = "stdin" if path == "-" else path

@@ -2,7 +2,7 @@
 
 A received message is leased, not removed: its ``available_at`` moves ``lease_seconds`` into the
 future, so if its consumer dies the message becomes visible again by itself. ``ack`` deletes the
-row. Works on SQLite (writers serialised by the database) and PostgreSQL (``SKIP LOCKED``).
+row; ``purge`` removes waiting messages, not those being handled. Works on SQLite (writers serialised by the database) and PostgreSQL (``SKIP LOCKED``).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from stixflow.db.base import Database
+from stixflow.db.base import Database, Tx
 from stixflow.queue.base import Delivery, Queue
 
 POLL_SECONDS = 0.05
@@ -21,6 +21,7 @@ class EmbeddedQueue(Queue):
     def __init__(self, db: Database, *, lease_seconds: float = 60.0) -> None:
         self.db = db
         self.lease_seconds = lease_seconds
+        self._last_queue = ""
 
     def declare(self, queue: str) -> None:
         """Queues are implicit rows; nothing to create."""
@@ -49,26 +50,42 @@ class EmbeddedQueue(Queue):
 
     def _claim(self, queues: Sequence[str]) -> Delivery | None:
         now = time.time()
-        where = "available_at <= ?"
-        params: list[object] = [now]
-        if queues:
-            where += " AND queue IN " + self.db.in_clause(len(queues))
-            params.extend(queues)
         lock = " FOR UPDATE SKIP LOCKED" if self.db.dialect == "postgresql" else ""
         with self.db.transaction() as tx:
+            queue = self._next_queue(tx, queues, now)
+            if queue is None:
+                return None
             row = tx.fetchone(
-                f"SELECT id, queue, body, attempts FROM queue_messages WHERE {where} "
-                f"ORDER BY available_at, id LIMIT 1{lock}",
-                params,
+                "SELECT id, body, attempts FROM queue_messages "
+                f"WHERE queue = ? AND available_at <= ? ORDER BY available_at, id LIMIT 1{lock}",
+                (queue, now),
             )
             if row is None:
                 return None
-            msg_id, queue, body, attempts = row
+            msg_id, body, attempts = row
             tx.execute(
-                "UPDATE queue_messages SET attempts = attempts + 1, available_at = ? WHERE id = ?",
+                "UPDATE queue_messages SET attempts = attempts + 1, leased = 1, available_at = ? "
+                "WHERE id = ?",
                 (now + self.lease_seconds, msg_id),
             )
+        self._last_queue = queue
         return Delivery(queue=queue, body=bytes(body), attempts=attempts + 1, tag=msg_id)
+
+    def _next_queue(self, tx: Tx, queues: Sequence[str], now: float) -> str | None:
+        """The first queue with a ready message after the one served last (no starvation)."""
+        ready = sorted(
+            row[0]
+            for row in tx.fetchall(
+                "SELECT DISTINCT queue FROM queue_messages WHERE available_at <= ?", (now,)
+            )
+        )
+        if queues:
+            wanted = set(queues)
+            ready = [name for name in ready if name in wanted]
+        if not ready:
+            return None
+        after = [name for name in ready if name > self._last_queue]
+        return (after or ready)[0]
 
     def ack(self, delivery: Delivery) -> None:
         with self.db.transaction() as tx:
@@ -77,24 +94,31 @@ class EmbeddedQueue(Queue):
     def release(self, delivery: Delivery, *, delay: float = 0.0) -> None:
         with self.db.transaction() as tx:
             tx.execute(
-                "UPDATE queue_messages SET available_at = ? WHERE id = ?",
+                "UPDATE queue_messages SET available_at = ?, leased = 0 WHERE id = ?",
                 (time.time() + delay, delivery.tag),
             )
 
     def extend(self, delivery: Delivery) -> None:
         """Keep a long-running message leased."""
-        self.release(delivery, delay=self.lease_seconds)
+        with self.db.transaction() as tx:
+            tx.execute(
+                "UPDATE queue_messages SET available_at = ? WHERE id = ?",
+                (time.time() + self.lease_seconds, delivery.tag),
+            )
 
     def purge(self, queue: str) -> int:
         with self.db.transaction() as tx:
-            return tx.rowcount("DELETE FROM queue_messages WHERE queue = ?", (queue,))
+            return tx.rowcount(
+                "DELETE FROM queue_messages WHERE queue = ? AND leased = 0", (queue,)
+            )
 
     def depth(self, queue: str) -> int:
         with self.db.read() as tx:
             return int(tx.scalar("SELECT COUNT(*) FROM queue_messages WHERE queue = ?", (queue,)))
 
     def delete(self, queue: str) -> None:
-        self.purge(queue)
+        with self.db.transaction() as tx:
+            tx.execute("DELETE FROM queue_messages WHERE queue = ?", (queue,))
 
     def close(self) -> None:
         """The database is owned by the caller."""

@@ -120,7 +120,7 @@ def _write_object(value: Mapping[object, object], out: list[str]) -> None:
         if not isinstance(key, str):
             raise TypeError(f"object keys must be strings, not {type(key).__name__}")
     # RFC 8785 section 3.2.3: keys sorted by their UTF-16 code units.
-    keys = sorted(value, key=lambda k: str(k).encode("utf-16-be"))
+    keys = sorted(value, key=lambda k: str(k).encode("utf-16-be", "surrogatepass"))
     out.append("{")
     for index, key in enumerate(keys):
         if index:

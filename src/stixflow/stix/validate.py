@@ -30,7 +30,7 @@ from stixflow.stix.timestamps import TIMESTAMP_RE, sort_key
 _SCHEMA_BASE = "http://raw.githubusercontent.com/oasis-open/cti-stix2-json-schemas/stix2.1/schemas/"
 _TYPE_DIRS = ("sdos", "sros", "observables")
 _COMMON_TYPES = ("marking-definition", "language-content", "extension-definition")
-_UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_UUID_RE = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
 _MAX_REASON = 300
 
 #: Pairs (later, operator, earlier) that STIX 2.1 orders, per type; ``modified >= created`` always.
@@ -148,7 +148,9 @@ def _retrieve(uri: str) -> dict:
 
 
 def _compile(relative_path: str) -> _Compiled:
-    return jsonschema_rs.validator_for(_load(relative_path), retriever=_retrieve)
+    return jsonschema_rs.validator_for(
+        _load(relative_path), retriever=_retrieve, validate_formats=True
+    )
 
 
 # -- checks ---------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from stixflow.clock import now
 from stixflow.pipeline.works import WorkError
 from stixflow.queue.message import ImportMessage
 from stixflow.runtime import Runtime
+from stixflow.stix.repair import repair
 from stixflow.stix.validate import Validator
 from stixflow.store.base import Provenance, StixObject
 
@@ -29,6 +30,10 @@ def split_valid(
     valid, errors = [], []
     for obj in objects:
         reason = validator.check(obj) if isinstance(obj, dict) else "not a JSON object"
+        if reason is not None and isinstance(obj, dict):
+            repaired = repair(obj)
+            if repaired is not None and validator.check(repaired) is None:
+                obj, reason = repaired, None
         if reason is None:
             valid.append(obj)
         else:

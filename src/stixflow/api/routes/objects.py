@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from stixflow.api.deps import Caller, get_caller, get_runtime
 from stixflow.api.schemas import ObjectPage, StoredObjectOut
@@ -70,7 +70,7 @@ def object_relationships(
     return runtime.store.relationships(object_id, access=caller.access)
 
 
-@router.delete("/{object_id}", status_code=204)
+@router.delete("/{object_id}", status_code=204, response_class=Response, response_model=None)
 def delete_object(
     object_id: str, caller: Caller = Depends(get_caller), runtime: Runtime = Depends(get_runtime)
 ) -> None:

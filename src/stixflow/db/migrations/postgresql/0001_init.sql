@@ -93,6 +93,7 @@ CREATE TABLE queue_messages (
     queue TEXT NOT NULL,
     body BYTEA NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
+    leased INTEGER NOT NULL DEFAULT 0,
     available_at DOUBLE PRECISION NOT NULL,
     created_at DOUBLE PRECISION NOT NULL
 );
