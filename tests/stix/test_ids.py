@@ -42,9 +42,17 @@ def test_canonical_json_orders_keys_by_utf16_code_units() -> None:
 
 @pytest.mark.parametrize(
     ("number", "text"),
-    [(1.0, "1"), (1e21, "1e+21"), (1e20, "100000000000000000000"), (1e-7, "1e-7"),
-     (0.000001, "0.000001"), (-0.0, "0"), (123.456, "123.456"), (5e-324, "5e-324")],
-)  # fmt: skip
+    [
+        (1.0, "1"),
+        (1e21, "1e+21"),
+        (1e20, "100000000000000000000"),
+        (1e-7, "1e-7"),
+        (0.000001, "0.000001"),
+        (-0.0, "0"),
+        (123.456, "123.456"),
+        (5e-324, "5e-324"),
+    ],
+)
 def test_canonical_json_writes_numbers_the_ecmascript_way(number: float, text: str) -> None:
     assert canonical_json(number) == text
 
@@ -95,7 +103,7 @@ SCO_CASES: list[dict] = [
         "type": "artifact",
         "url": "https://example.com/a.bin",
         "hashes": {"SHA-256": "6db12788c37247f2316052e142f42f4b259d6561751e5f401a1ae2a6df9c674b"},
-    },  # fmt: skip
+    },
     {"type": "artifact", "payload_bin": "aGVsbG8gd29ybGQ=", "mime_type": "image/png"},
     {"type": "autonomous-system", "number": 15139, "name": "Slime Industries"},
     {"type": "directory", "path": "C:\\Windows\\System32", "path_enc": "windows-1252"},
@@ -142,20 +150,20 @@ SCO_CASES: list[dict] = [
         "is_active": False,
         "start": "2020-01-01T00:00:00.000Z",
         "end": "2020-01-01T00:01:00.120Z",
-    },  # fmt: skip
+    },
     {
         "type": "network-traffic",
         "dst_ref": IPV4,
         "protocols": ["udp"],
         "extensions": {"socket-ext": {"address_family": "AF_INET", "socket_type": "SOCK_DGRAM"}},
-    },  # fmt: skip
+    },
     {
         "type": "software",
         "name": "Word",
         "cpe": "cpe:2.3:a:microsoft:word:2000:*:*:*:*:*:*:*",
         "vendor": "Microsoft",
         "version": "2002",
-    },  # fmt: skip
+    },
     {"type": "software", "name": "Only a name"},
     {"type": "url", "value": "https://example.com/research/index.html?q=ü"},
     {"type": "user-account", "user_id": "1001", "account_login": "jdoe", "account_type": "unix"},
@@ -163,12 +171,12 @@ SCO_CASES: list[dict] = [
         "type": "windows-registry-key",
         "key": "hkey_local_machine\\system\\bar\\foo",
         "values": [{"name": "Foo", "data": "qwerty", "data_type": "REG_SZ"}],
-    },  # fmt: skip
+    },
     {
         "type": "x509-certificate",
         "serial_number": "36:f7:d4:32:f4:ab:70:ea:d3:ce:98:6e:ea:99:93:49",
         "hashes": {"SHA-256": "a" * 64},
-    },  # fmt: skip
+    },
     {"type": "x509-certificate", "issuer": "C=ZA, ST=Western Cape", "serial_number": "02"},
 ]
 
@@ -286,8 +294,11 @@ def test_position_uses_coordinates() -> None:
 
 def test_attack_pattern_uses_the_mitre_external_id_when_present() -> None:
     reference = {"source_name": "mitre-attack", "external_id": "T1055.011"}
-    first = {"type": "attack-pattern", "name": "Extra Window Memory Injection",
-             "external_references": [{"source_name": "capec", "external_id": "CAPEC-1"}, reference]}  # fmt: skip
+    first = {
+        "type": "attack-pattern",
+        "name": "Extra Window Memory Injection",
+        "external_references": [{"source_name": "capec", "external_id": "CAPEC-1"}, reference],
+    }
     renamed = {
         "type": "attack-pattern",
         "name": "EWM Injection",
@@ -297,8 +308,11 @@ def test_attack_pattern_uses_the_mitre_external_id_when_present() -> None:
     assert standard_id(first) == standard_id(renamed) == f"attack-pattern--{expected}"
     explicit = {"type": "attack-pattern", "name": "x", "x_mitre_id": "T1055.011"}
     assert standard_id(explicit) == standard_id(first)
-    by_name = {"type": "attack-pattern", "name": "Phishing",
-               "external_references": [{"source_name": "capec", "external_id": "CAPEC-98"}]}  # fmt: skip
+    by_name = {
+        "type": "attack-pattern",
+        "name": "Phishing",
+        "external_references": [{"source_name": "capec", "external_id": "CAPEC-98"}],
+    }
     assert standard_id(by_name) == standard_id({"type": "attack-pattern", "name": "phishing"})
 
 

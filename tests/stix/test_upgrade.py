@@ -44,7 +44,7 @@ def test_is_v20() -> None:
 def test_malware_gets_types_family_and_millisecond_dates() -> None:
     before = copy.deepcopy(MALWARE_20)
     upgraded = to_v21(MALWARE_20)
-    assert MALWARE_20 == before  # input untouched
+    assert before == MALWARE_20  # input untouched
     assert upgraded["spec_version"] == "2.1"
     assert upgraded["malware_types"] == ["backdoor"]
     assert upgraded["labels"] == ["backdoor"]
@@ -69,12 +69,12 @@ def test_malware_gets_types_family_and_millisecond_dates() -> None:
                 "published": "2020-01-01T00:00:00Z",
                 "object_refs": ["malware--007b44b6-e4c5-480b-b5b9-56f2081b1b7b"],
             },
-        ),  # fmt: skip
+        ),
         (
             "indicator",
             "indicator_types",
             {"pattern": "[url:value = 'http://x.example/']", "valid_from": "2020-01-01T00:00:00Z"},
-        ),  # fmt: skip
+        ),
     ],
 )
 def test_labels_become_the_types_vocabulary(
@@ -104,9 +104,14 @@ def test_existing_2_1_properties_are_not_overwritten() -> None:
 
 
 def test_identity_class_list_is_unwrapped() -> None:
-    identity = {"type": "identity", "id": "identity--3624ad40-fd78-4997-a2a4-f1cd5a6e16d2",
-                "created": "2022-02-11T17:32:05.344Z", "modified": "2022-04-14T00:07:30.379Z",
-                "name": "cloud service platform", "identity_class": ["unknown"]}  # fmt: skip
+    identity = {
+        "type": "identity",
+        "id": "identity--3624ad40-fd78-4997-a2a4-f1cd5a6e16d2",
+        "created": "2022-02-11T17:32:05.344Z",
+        "modified": "2022-04-14T00:07:30.379Z",
+        "name": "cloud service platform",
+        "identity_class": ["unknown"],
+    }
     upgraded = to_v21(identity)
     assert upgraded["identity_class"] == "unknown"
     assert _errors(upgraded) == []
@@ -120,9 +125,14 @@ def test_timestamps_are_truncated_to_milliseconds() -> None:
 
 
 def test_custom_types_only_get_spec_version() -> None:
-    tactic = {"type": "x-mitre-tactic", "id": "x-mitre-tactic--2558fd61-8c75-4730-94c4-11926db2a263",
-              "created": "2018-10-17T00:14:20.652Z", "modified": "2025-04-25T14:45:32.408Z",
-              "name": "Credential Access", "x_mitre_shortname": "credential-access"}  # fmt: skip
+    tactic = {
+        "type": "x-mitre-tactic",
+        "id": "x-mitre-tactic--2558fd61-8c75-4730-94c4-11926db2a263",
+        "created": "2018-10-17T00:14:20.652Z",
+        "modified": "2025-04-25T14:45:32.408Z",
+        "name": "Credential Access",
+        "x_mitre_shortname": "credential-access",
+    }
     assert to_v21(tactic) == {**tactic, "spec_version": "2.1"}
 
 
@@ -168,7 +178,7 @@ def test_unit42_playbooks_sample_is_valid_2_1_after_upgrade() -> None:
     for path in unit42_files():
         items = objects(path)
         identities = [obj for obj in items if obj["type"] == "identity"]
-        for obj in [*_sample(items, 4, seed=len(path.name)), *identities]:
+        for obj in [*_sample(items, 2, seed=len(path.name)), *identities]:
             checked += 1
             errors = _errors(to_v21(obj))
             if errors:

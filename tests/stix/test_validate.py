@@ -95,7 +95,7 @@ INVALID = {
             "modified": NOW,
             "name": "x",
             "identity_class": ["unknown"],
-        },  # fmt: skip
+        },
         "identity_class",
     ),
     "custom object without milliseconds": (
@@ -106,7 +106,7 @@ INVALID = {
             "created": "2018-10-17T00:14:20Z",
             "modified": NOW,
             "name": "Credential Access",
-        },  # fmt: skip
+        },
         "created",
     ),
     "external reference url not a URI": (
@@ -126,7 +126,7 @@ def test_objects_the_reference_rejects_are_rejected(obj: dict, path: str) -> Non
 
 def test_reasons_say_what_is_wrong() -> None:
     reason = default_validator().check(_without(INDICATOR, "pattern"))
-    assert reason == "'(object)': \"pattern\" is a required property"
+    assert reason == "'pattern': required property is missing"
     reason = default_validator().check({**MALWARE, "modified": "2020-01-01T00:00:00.000Z"})
     assert reason is not None and "later than or equal to 'created'" in reason
 
@@ -147,10 +147,20 @@ def test_objects_without_usable_type_or_id(obj: dict, reason: str) -> None:
 
 
 def test_custom_types_are_checked_against_the_core_schemas() -> None:
-    custom_sdo = {"type": "x-acme-thing", "spec_version": "2.1", "created": NOW, "modified": NOW,
-                  "id": "x-acme-thing--2558fd61-8c75-4730-94c4-11926db2a263", "x_acme": 1}  # fmt: skip
-    custom_sco = {"type": "x-acme-sco", "spec_version": "2.1", "value": "a",
-                  "id": "x-acme-sco--2558fd61-8c75-4730-94c4-11926db2a263"}  # fmt: skip
+    custom_sdo = {
+        "type": "x-acme-thing",
+        "spec_version": "2.1",
+        "created": NOW,
+        "modified": NOW,
+        "id": "x-acme-thing--2558fd61-8c75-4730-94c4-11926db2a263",
+        "x_acme": 1,
+    }
+    custom_sco = {
+        "type": "x-acme-sco",
+        "spec_version": "2.1",
+        "value": "a",
+        "id": "x-acme-sco--2558fd61-8c75-4730-94c4-11926db2a263",
+    }
     for obj in (custom_sdo, custom_sco):
         assert _reference_accepts(obj)
         assert default_validator().check(obj) is None
@@ -189,7 +199,7 @@ def _documents() -> list[tuple[str, list[dict]]]:
     documents = [(p.name, json.loads(p.read_text(encoding="utf-8"))["objects"]) for p in paths]
     rnd = random.Random(7)
     for name in ("mitre-cti-capec-2.1.json", "attack-stix-data-ics-attack-8.0.json"):
-        documents.append((name, rnd.sample(objects(STIX / name), 150)))
+        documents.append((name, rnd.sample(objects(STIX / name), 100)))
     return documents
 
 
@@ -244,15 +254,13 @@ def test_all_enterprise_attack_objects_pass_after_upgrade(capsys: pytest.Capture
 
 
 def test_all_unit42_objects_pass_after_upgrade() -> None:
-    """51,920 objects, 9,275 of them indicators whose patterns are parsed."""
+    """Every distinct version among the 51,920 objects (9,275 indicators, patterns parsed)."""
     validator = default_validator()
     failures = {}
-    count = 0
-    for path in unit42_files():
-        for obj in objects(path):
-            count += 1
-            reason = validator.check(to_v21(obj))
-            if reason is not None:
-                failures[f"{path.name}:{obj['id']}"] = reason
-    assert count == 51920
+    versions = {(o["id"], o.get("modified")): o for p in unit42_files() for o in objects(p)}
+    assert len(versions) == 45763
+    for (object_id, _), obj in versions.items():
+        reason = validator.check(to_v21(obj))
+        if reason is not None:
+            failures[object_id] = reason
     assert failures == {}

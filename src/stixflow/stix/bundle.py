@@ -15,6 +15,7 @@ import orjson
 
 from stixflow.errors import InvalidBundle, InvalidObject
 from stixflow.stix.ids import deterministic_id
+from stixflow.stix.timestamps import sort_key
 from stixflow.stix.upgrade import to_v21
 
 #: What a reference value looks like (``type--UUID``); 2.0 observed-data also uses local keys
@@ -112,24 +113,51 @@ def _collect(value: object, found: set[str]) -> None:
 def rewrite_refs(obj: dict, id_map: dict[str, str]) -> dict:
     """A new dict with every reference found by ``references`` remapped through ``id_map``.
 
-    Ids absent from ``id_map`` stay as they are; ``obj`` is not modified.
+    Ids absent from ``id_map`` stay as they are; ``obj`` is not modified. Nested values that
+    hold no remapped reference are shared with ``obj``, not copied (this runs on every object
+    of a bundle, so it must be cheap).
     """
-    rewritten: dict = {}
+    rewritten = _rewrite_dict(obj, id_map)
+    return dict(obj) if rewritten is obj else rewritten
+
+
+def _rewrite_dict(obj: dict, id_map: dict[str, str]) -> dict:
+    changed: dict | None = None
     for key, item in obj.items():
-        if isinstance(key, str) and key.endswith("_ref") and isinstance(item, str):
-            rewritten[key] = id_map.get(item, item)
-        elif isinstance(key, str) and key.endswith("_refs") and isinstance(item, list):
-            rewritten[key] = [id_map.get(r, r) if isinstance(r, str) else r for r in item]
-        else:
-            rewritten[key] = _rewrite(item, id_map)
-    return rewritten
+        new = _rewrite_item(key, item, id_map)
+        if new is not item:
+            if changed is None:
+                changed = dict(obj)
+            changed[key] = new
+    return obj if changed is None else changed
 
 
-def _rewrite(value: object, id_map: dict[str, str]) -> object:
-    if isinstance(value, dict):
-        return rewrite_refs(value, id_map)
-    if isinstance(value, list):
-        return [_rewrite(item, id_map) for item in value]
+# STIX 2.1 properties whose values can never hold a reference (§2.5, §2.8): not walked.
+_REF_FREE = frozenset(
+    {"external_references", "kill_chain_phases", "labels", "aliases", "description", "name"}
+)
+
+
+def _rewrite_item(key: object, item: object, id_map: dict[str, str]) -> object:
+    if key in _REF_FREE:
+        return item
+    if type(item) is str:
+        if isinstance(key, str) and key.endswith("_ref") and item in id_map:
+            return id_map[item]
+        return item
+    if isinstance(key, str) and key.endswith("_refs") and isinstance(item, list):
+        if any(isinstance(ref, str) and ref in id_map for ref in item):
+            return [id_map.get(ref, ref) if isinstance(ref, str) else ref for ref in item]
+        return item
+    return _rewrite_nested(item, id_map)
+
+
+def _rewrite_nested(value: object, id_map: dict[str, str]) -> object:
+    if type(value) is dict:
+        return _rewrite_dict(value, id_map)
+    if type(value) is list:
+        new = [_rewrite_nested(item, id_map) for item in value]
+        return value if all(a is b for a, b in zip(new, value, strict=True)) else new
     return value
 
 
@@ -149,24 +177,37 @@ def normalize(objects: list[dict]) -> Normalized:
 
     Objects that cannot be upgraded are passed through untouched (validation rejects them
     later). Two objects may end up with the same id (two sources naming one malware): merging
-    them is the store's job (``stixflow.stix.merge``).
+    them is the store's job (``stixflow.stix.merge``). All versions of one object get one id:
+    when a batch holds versions under different names (a rename), the id comes from the
+    version with the latest ``modified`` (the last one on ties).
     """
-    prepared: list[tuple[dict, bool]] = []
-    aliases: dict[str, str] = {}
-    for obj in objects:
-        upgraded = _upgrade(obj)
-        if upgraded is None:
-            prepared.append((obj, False))
-            continue
-        old_id, new_id = upgraded.get("id"), deterministic_id(upgraded)
-        if isinstance(old_id, str) and new_id is not None and new_id != old_id:
-            aliases[old_id] = new_id
-            upgraded["id"] = new_id
-        prepared.append((upgraded, True))
+    upgraded = [_upgrade(obj) for obj in objects]
+    aliases = _aliases([obj for obj in upgraded if obj is not None])
     if not aliases:
-        return Normalized([obj for obj, _ in prepared], aliases)
-    result = [rewrite_refs(obj, aliases) if ok else obj for obj, ok in prepared]
+        return Normalized([new or old for new, old in zip(upgraded, objects, strict=True)], {})
+    result = []
+    for new, old in zip(upgraded, objects, strict=True):
+        if new is None:
+            result.append(old)
+            continue
+        rewritten = rewrite_refs(new, aliases)
+        rewritten["id"] = aliases.get(new["id"], new["id"])
+        result.append(rewritten)
     return Normalized(result, aliases)
+
+
+def _aliases(objects: list[dict]) -> dict[str, str]:
+    """Old id -> deterministic id, taken from the latest version of each object."""
+    latest: dict[str, tuple[tuple[str, str], str]] = {}
+    for obj in objects:
+        old_id, new_id = obj.get("id"), deterministic_id(obj)
+        if not isinstance(old_id, str) or new_id is None:
+            continue
+        modified = obj.get("modified")
+        version = sort_key(modified) if isinstance(modified, str) else ("", "")
+        if old_id not in latest or version >= latest[old_id][0]:
+            latest[old_id] = (version, new_id)
+    return {old: new for old, (_, new) in latest.items() if new != old}
 
 
 def _upgrade(obj: object) -> dict | None:
@@ -188,7 +229,14 @@ def write_order(objects: list[dict]) -> list[dict]:
     relationships and sightings; containers (report, note, opinion, grouping, observed-data,
     language-content), which may point at anything before them.
     """
-    return sorted(objects, key=lambda obj: _LEVELS.get(obj.get("type", ""), _DEFAULT_LEVEL))
+    return sorted(objects, key=_level)
+
+
+def _level(obj: dict) -> int:
+    object_type = obj.get("type")
+    return (
+        _LEVELS.get(object_type, _DEFAULT_LEVEL) if isinstance(object_type, str) else _DEFAULT_LEVEL
+    )
 
 
 def chunks(objects: list[dict], size: int) -> Iterator[list[dict]]:

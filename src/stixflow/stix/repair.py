@@ -1,4 +1,4 @@
-"""Lossless repairs of common defects in real-world STIX, tried only on objects that fail validation.
+"""Lossless repairs of common real-world STIX defects, tried only on objects that fail validation.
 
 Real corpora carry small defects that make a whole object invalid (MITRE ATT&CK for ICS cites
 some sources with a plain-text "url"). Rejecting the object would drop good intelligence, so the

@@ -8,11 +8,12 @@ original id lands on the same row.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from stixflow.db.base import Database, Tx, batched
-from stixflow.stix.bundle import references, rewrite_refs
+from stixflow.stix.bundle import rewrite_refs
 from stixflow.stix.merge import merge
 from stixflow.store import rows
 from stixflow.store.base import (
@@ -84,7 +85,7 @@ class SQLStore:
         wanted: set[str] = set()
         for obj in objects:
             wanted.add(obj["id"])
-            wanted.update(references(obj))
+            wanted.update(_top_level_refs(obj))
         known = self._resolve(tx, wanted - aliases.keys())
         if not known:
             return list(objects)
@@ -234,6 +235,32 @@ class SQLStore:
                 params,
             )
         return {object_type: int(count) for object_type, count in found}
+
+
+def _top_level_refs(obj: StixObject) -> list[str]:
+    """References held at the top level and in granular markings: where every STIX 2.1 object
+    keeps the ids other objects are found by (the hot path cannot afford a deep walk)."""
+    found: list[str] = []
+    for key, value in obj.items():
+        kind = _key_kind(key)
+        if kind == "ref" and isinstance(value, str):
+            found.append(value)
+        elif kind == "refs" and isinstance(value, list):
+            found.extend(ref for ref in value if isinstance(ref, str))
+        elif kind == "granular" and isinstance(value, list):
+            found.extend(
+                m["marking_ref"] for m in value if isinstance(m, dict) and "marking_ref" in m
+            )
+    return found
+
+
+@functools.cache
+def _key_kind(key: str) -> str:
+    if key.endswith("_ref"):
+        return "ref"
+    if key.endswith("_refs"):
+        return "refs"
+    return "granular" if key == "granular_markings" else ""
 
 
 def _combine(objects: Sequence[StixObject]) -> dict[str, StixObject]:

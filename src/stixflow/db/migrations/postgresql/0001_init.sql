@@ -20,7 +20,6 @@ CREATE INDEX objects_modified ON objects (modified);
 CREATE INDEX objects_author ON objects (created_by_ref);
 CREATE INDEX objects_source_ref ON objects (source_ref);
 CREATE INDEX objects_target_ref ON objects (target_ref);
-CREATE INDEX objects_last_seen ON objects (last_seen);
 
 CREATE TABLE object_markings (
     object_id TEXT NOT NULL,
