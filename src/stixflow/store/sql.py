@@ -12,10 +12,11 @@ import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from stixflow.clock import now
 from stixflow.db.base import Database, Tx, batched
 from stixflow.stix.bundle import rewrite_refs
 from stixflow.stix.merge import merge
-from stixflow.store import rows
+from stixflow.store import events, rows
 from stixflow.store.base import (
     Access,
     ObjectQuery,
@@ -56,11 +57,13 @@ class SQLStore:
         writes: list[tuple[Any, ...]] = []
         touched: list[str] = []
         changed: list[StixObject] = []
+        log: list[events.PendingEvent] = []
         for object_id, obj in incoming.items():
             if object_id not in existing:
                 result.created += 1
                 writes.append(rows.object_row(obj, rows.to_json(obj), now, now))
                 changed.append(obj)
+                log.append(events.PendingEvent(events.CREATE, obj))
                 continue
             old_json, first_seen = existing[object_id]
             old = rows.from_json(old_json)
@@ -72,11 +75,15 @@ class SQLStore:
                 result.updated += 1
                 writes.append(rows.object_row(merged, rows.to_json(merged), first_seen, now))
                 changed.append(merged)
+                log.append(
+                    events.PendingEvent(events.UPDATE, merged, events.top_level_patch(old, merged))
+                )
         tx.executemany(rows.UPSERT_OBJECT, writes)
         tx.executemany(rows.TOUCH_OBJECT, [(now, object_id) for object_id in touched])
         self._write_markings(tx, changed, existing.keys())
         self._write_aliases(tx, aliases)
         self._write_provenance(tx, ids, provenance)
+        events.append(tx, log, provenance)
         return result
 
     def _apply_known_aliases(
@@ -164,13 +171,22 @@ class SQLStore:
                 [(object_id, provenance.user_id, now) for object_id in ids],
             )
 
-    def delete(self, object_id: str) -> bool:
+    def delete(self, object_id: str, *, provenance: Provenance | None = None) -> bool:
+        """Delete an object (by id or alias) and its side rows; log a delete event."""
+        provenance = provenance or Provenance(seen_at=now())
         with self.db.transaction() as tx:
             object_id = self._resolve(tx, [object_id]).get(object_id, object_id)
-            deleted = tx.rowcount("DELETE FROM objects WHERE id = ?", (object_id,))
+            tx.lock_keys([object_id])
+            row = tx.fetchone("SELECT data FROM objects WHERE id = ?", (object_id,))
+            if row is None:
+                return False
+            tx.execute("DELETE FROM objects WHERE id = ?", (object_id,))
             for table in ("object_markings", "object_sources", "object_creators", "object_aliases"):
                 tx.execute(f"DELETE FROM {table} WHERE object_id = ?", (object_id,))
-        return deleted > 0
+            events.append(
+                tx, [events.PendingEvent(events.DELETE, rows.from_json(row[0]))], provenance
+            )
+        return True
 
     # -- reading -------------------------------------------------------------------------
 

@@ -128,3 +128,17 @@ CREATE TABLE api_tokens (
     last_used_at TEXT,
     revoked_at TEXT
 );
+
+-- Durable event log for live streams (appended in commit order, see store/events.py)
+CREATE TABLE stream_events (
+    seq BIGSERIAL PRIMARY KEY,
+    kind TEXT NOT NULL,
+    object_id TEXT NOT NULL,
+    object_type TEXT NOT NULL,
+    data BYTEA NOT NULL,
+    patch TEXT,
+    source TEXT,
+    user_id TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX stream_events_created ON stream_events (created_at);
