@@ -40,6 +40,23 @@ class WorkerSettings(BaseModel):
     )
 
 
+class ConnectorSettings(BaseModel):
+    """How connectors reach the broker (RabbitMQ back end only; see docs/connectors.md)."""
+
+    amqp_host: str | None = Field(
+        default=None, description="broker host handed to connectors (default: the broker URL's)"
+    )
+    amqp_port: int | None = Field(default=None, ge=1, le=65535)
+    broker_admin: str = Field(
+        default="auto",
+        description="creates per-connector broker users: 'auto', 'rabbitmqctl', 'none' or a "
+        "management API URL http://user:pass@host:15672",
+    )
+    alive_seconds: float = Field(
+        default=120.0, gt=0, description="a connector is alive this long after a ping"
+    )
+
+
 class Settings(BaseSettings):
     """Everything stixflow reads from its environment."""
 
@@ -62,6 +79,7 @@ class Settings(BaseSettings):
     environment: str = "development"
     ingestion_manager: IngestionManagerSettings = IngestionManagerSettings()
     worker: WorkerSettings = WorkerSettings()
+    connectors: ConnectorSettings = ConnectorSettings()
 
     @field_validator("database_url")
     @classmethod

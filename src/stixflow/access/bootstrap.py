@@ -1,16 +1,19 @@
-"""The first admin: created on first start, with a token from the settings or a new one."""
+"""First start: the first admin (in Administrators), with a token from the settings or a new
+one, and the built-in marking definitions in the store. Safe to run at every start."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
 
-import argon2
-
+from stixflow.access import groups
+from stixflow.access.markings import ensure_builtin_markings
+from stixflow.access.passwords import hash_password
 from stixflow.access.tokens import digest, new_token, store_token
 from stixflow.clock import now
 from stixflow.config import Settings
 from stixflow.db.base import Database
+from stixflow.store.sql import SQLStore
 
 
 @dataclass
@@ -23,6 +26,7 @@ class AdminBootstrap:
 
 def ensure_admin(db: Database, settings: Settings) -> AdminBootstrap:
     """Create the first admin if missing; make sure the configured admin token works."""
+    ensure_builtin_markings(db, SQLStore(db))
     configured = settings.admin_token.get_secret_value() if settings.admin_token else None
     with db.transaction() as tx:
         row = tx.fetchone("SELECT id FROM users WHERE email = ?", (settings.admin_email,))
@@ -39,10 +43,11 @@ def ensure_admin(db: Database, settings: Settings) -> AdminBootstrap:
                     user_id,
                     settings.admin_email,
                     "admin",
-                    argon2.PasswordHasher().hash(password) if password else None,
+                    hash_password(password) if password else None,
                     now(),
                 ),
             )
+            groups.add_member(tx, groups.ADMINISTRATORS_ID, user_id)
         token = configured
         if configured is not None:
             known = tx.fetchone(

@@ -7,7 +7,29 @@ from fastapi import FastAPI
 from stixflow import __version__
 from stixflow.api import errors
 from stixflow.api.limits import BodySizeLimit
-from stixflow.api.routes import bundles, deadletters, health, objects, works
+from stixflow.api.routes import (
+    audit,
+    bundles,
+    connectors,
+    connectors_graphql,
+    deadletters,
+    export,
+    groups,
+    health,
+    ingestion,
+    live_streams,
+    markings,
+    me,
+    objects,
+    organizations,
+    streams,
+    taxii,
+    taxii_collections,
+    taxii_push,
+    tokens,
+    users,
+    works,
+)
 from stixflow.runtime import Runtime
 
 
@@ -21,7 +43,27 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     errors.install(app)
-    for module in (health, bundles, works, objects, deadletters):
+    # sharing first: its /api/ingestion/<kind> paths must win over generic ingestion routes
+    for module in (taxii, taxii_collections, taxii_push, live_streams, streams):
+        app.include_router(module.router)
+    for module in (
+        health,
+        bundles,
+        works,
+        objects,
+        export,
+        deadletters,
+        me,
+        users,
+        tokens,
+        groups,
+        organizations,
+        markings,
+        audit,
+        ingestion,
+        connectors,
+        connectors_graphql,
+    ):
         app.include_router(module.router)
     app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes)
     return app

@@ -8,7 +8,23 @@ import sys
 import click
 
 from stixflow import __version__
-from stixflow.cli import deadletters, export, importing, objects, serve, works
+from stixflow.cli import (
+    audit,
+    connectors,
+    deadletters,
+    export,
+    groups,
+    importing,
+    ingest,
+    markings,
+    objects,
+    orgs,
+    serve,
+    sharing,
+    sharing_ingest,
+    users,
+    works,
+)
 from stixflow.errors import StixflowError
 
 
@@ -35,8 +51,20 @@ for command in (
     objects.objects,
     works.works,
     deadletters.dead_letters,
+    users.users,
+    groups.groups,
+    orgs.orgs,
+    markings.markings,
+    audit.audit,
+    ingest.ingest,
+    connectors.connectors,
+    connectors.enrich,
+    sharing.taxii,
+    sharing.streams,
 ):
     cli.add_command(command)
+ingest.ingest.add_command(sharing_ingest.taxii_push)
+ingest.ingest.add_command(sharing_ingest.live_stream)
 
 
 def main() -> None:

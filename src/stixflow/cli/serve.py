@@ -14,8 +14,11 @@ import uvicorn
 from stixflow.access.bootstrap import ensure_admin
 from stixflow.api.app import create_app
 from stixflow.cli.context import runtime_of, settings_of
+from stixflow.connectors.enrichment import EnrichmentDispatcher
 from stixflow.db import open_database
 from stixflow.db.migrations import migrate as run_migrations
+from stixflow.ingest.manager import IngestionManager
+from stixflow.streams.sync.manager import SyncManager
 from stixflow.worker.loop import Worker
 
 
@@ -54,7 +57,7 @@ def worker(ctx: click.Context, name: str) -> None:
 )
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None, worker_count: int | None) -> None:
-    """Run the platform: HTTP API and worker processes."""
+    """Run the platform: HTTP API, worker processes and the ingestion manager."""
     settings = settings_of(ctx)
     host = host or settings.http_host
     port = settings.http_port if port is None else port
@@ -64,9 +67,25 @@ def serve(ctx: click.Context, host: str | None, port: int | None, worker_count: 
         _announce(host, port, admin.email, admin.token, admin.created)
         supervisor = WorkerSupervisor(worker_count)
         supervisor.start()
+        manager = IngestionManager(runtime)
+        manager.start()
+        enrichment = EnrichmentDispatcher(runtime)
+        enrichment.start()
+        syncs = SyncManager(runtime)
+        syncs.start()
         try:
-            uvicorn.run(create_app(runtime), host=host, port=port, log_level="info")
+            # live streams never end by themselves: give their connections 5 s at shutdown
+            uvicorn.run(
+                create_app(runtime),
+                host=host,
+                port=port,
+                log_level="info",
+                timeout_graceful_shutdown=5,
+            )
         finally:
+            syncs.stop()
+            enrichment.stop()
+            manager.stop()
             supervisor.stop()
 
 

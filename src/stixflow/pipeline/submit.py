@@ -30,11 +30,19 @@ class Submitter:
         name: str,
         source: str = DEFAULT_SOURCE,
         user_id: str | None = None,
+        default_markings: Sequence[str] = (),
+        work_id: str | None = None,
     ) -> Work:
-        """Queue a parsed bundle as one work; return the work (its counts show progress)."""
+        """Queue a parsed bundle as one work; return the work (its counts show progress).
+
+        ``default_markings`` (the submitting user's groups' defaults) are set on every object
+        that carries no ``object_marking_refs`` of its own. With ``work_id`` (a work a
+        connector opened) the objects are added to that work instead of a new one.
+        """
         normalized = normalize(list(objects))
-        ordered = write_order(normalized.objects)
-        work = self.works.create(name=name, source=source, user_id=user_id, expected=len(ordered))
+        ordered = write_order(with_default_markings(normalized.objects, default_markings))
+        parts = list(chunks(ordered, self.chunk_size))
+        first, work = self._work_for(work_id, name, source, user_id, len(ordered), len(parts))
         queue_name = self.registry.ensure(self.queue, source)
         bodies = [
             ImportMessage(
@@ -45,10 +53,47 @@ class Submitter:
                 objects=chunk,
                 aliases=_aliases_for(chunk, normalized.aliases),
             ).encode()
-            for seq, chunk in enumerate(chunks(ordered, self.chunk_size))
+            for seq, chunk in enumerate(parts, start=first)
         ]
         self.queue.publish_many(queue_name, bodies)
         return work
+
+    def _work_for(
+        self,
+        work_id: str | None,
+        name: str,
+        source: str,
+        user_id: str | None,
+        expected: int,
+        parts: int,
+    ) -> tuple[int, Work]:
+        """(first message number, work): a new work, or more expected on an existing one."""
+        if work_id is None:
+            return 0, self.works.create(
+                name=name, source=source, user_id=user_id, expected=expected
+            )
+        with self.works.db.transaction() as tx:
+            first = self.works.extend(tx, work_id, expected=expected, chunks=parts)
+        work = self.works.get(work_id)
+        assert work is not None
+        return first, work
+
+
+def with_default_markings(
+    objects: list[dict[str, Any]], markings: Sequence[str]
+) -> list[dict[str, Any]]:
+    """Objects without markings get ``markings`` (marking definitions themselves are left as
+    they are: marking a marking definition would hide it from readers of the data it marks)."""
+    if not markings:
+        return objects
+    return [
+        obj
+        if not isinstance(obj, dict)
+        or obj.get("object_marking_refs")
+        or obj.get("type") == "marking-definition"
+        else {**obj, "object_marking_refs": list(markings)}
+        for obj in objects
+    ]
 
 
 def _aliases_for(chunk: list[dict[str, Any]], aliases: dict[str, str]) -> dict[str, str]:

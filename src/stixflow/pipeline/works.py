@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from stixflow.clock import now
 from stixflow.db.base import Database, Tx
+from stixflow.errors import NotFound
 
 MAX_ERRORS = 100
 PENDING, IN_PROGRESS, COMPLETE = "pending", "in_progress", "complete"
@@ -80,6 +81,62 @@ class WorkStore:
             )
         return work
 
+    def open(self, *, name: str, source: str, user_id: str | None, multipart: bool) -> Work:
+        """A work a connector opens before sending anything: pending, nothing expected yet; a
+        ``multipart`` one completes only once ``mark_processed`` was called."""
+        work = self.create(name=name, source=source, user_id=user_id, expected=0)
+        with self.db.transaction() as tx:
+            tx.execute(
+                f"UPDATE works SET status = '{PENDING}', completed_at = NULL, multipart = ? "
+                "WHERE id = ?",
+                (int(multipart), work.id),
+            )
+        work.status, work.completed_at = PENDING, None
+        return work
+
+    def extend(self, tx: Tx, work_id: str, *, expected: int, chunks: int = 0) -> int:
+        """Expect ``expected`` more objects on a work; reserve ``chunks`` message numbers and
+        return the first one (several bundles may be submitted into one connector work)."""
+        tx.lock_keys([f"work:{work_id}"])
+        seq = tx.scalar("SELECT seq_next FROM works WHERE id = ?", (work_id,))
+        if seq is None:
+            raise NotFound(f"no work {work_id}")
+        tx.execute(
+            "UPDATE works SET expected = expected + ?, seq_next = seq_next + ?, "
+            f"status = CASE WHEN ? > 0 THEN '{IN_PROGRESS}' ELSE status END, "
+            "completed_at = CASE WHEN ? > 0 THEN NULL ELSE completed_at END WHERE id = ?",
+            (expected, chunks, expected, expected, work_id),
+        )
+        return int(seq)
+
+    def mark_processed(
+        self, work_id: str, *, message: str | None = None, in_error: bool = False
+    ) -> Work:
+        """The connector says it sent everything: the work completes once all is processed."""
+        stamp = now()
+        with self.db.transaction() as tx:
+            found = tx.rowcount(
+                "UPDATE works SET processed_at = ?, message = ?, "
+                f"status = CASE WHEN processed + failed >= expected THEN '{COMPLETE}' "
+                "ELSE status END, "
+                "completed_at = CASE WHEN processed + failed >= expected THEN ? "
+                "ELSE completed_at END WHERE id = ?",
+                (stamp, message, stamp, work_id),
+            )
+            if not found:
+                raise NotFound(f"no work {work_id}")
+            if in_error and message:
+                self.record(tx, work_id, processed=0, failed=0, errors=[WorkError(None, message)])
+        work = self.get(work_id)
+        assert work is not None
+        return work
+
+    def delete(self, work_id: str) -> bool:
+        with self.db.transaction() as tx:
+            tx.execute("DELETE FROM work_errors WHERE work_id = ?", (work_id,))
+            tx.execute("DELETE FROM work_messages WHERE work_id = ?", (work_id,))
+            return tx.rowcount("DELETE FROM works WHERE id = ?", (work_id,)) > 0
+
     def claim_message(self, tx: Tx, work_id: str, seq: int) -> bool:
         """True the first time a chunk is applied; False for a redelivered duplicate."""
         inserted = tx.rowcount(
@@ -98,7 +155,10 @@ class WorkStore:
         errors: Sequence[WorkError] = (),
     ) -> None:
         stamp = now()
-        done = f"processed + failed + {int(processed) + int(failed)} >= expected"
+        done = (
+            f"processed + failed + {int(processed) + int(failed)} >= expected "
+            "AND (multipart = 0 OR processed_at IS NOT NULL)"
+        )
         tx.execute(
             "UPDATE works SET processed = processed + ?, failed = failed + ?, "
             f"status = CASE WHEN {done} THEN '{COMPLETE}' ELSE '{IN_PROGRESS}' END, "

@@ -14,7 +14,13 @@ MESSAGE_VERSION = 1
 
 @dataclass(frozen=True)
 class ImportMessage:
-    """``seq`` numbers the chunks of one work, so a redelivered chunk is applied only once."""
+    """``seq`` numbers the chunks of one work, so a redelivered chunk is applied only once.
+
+    ``kind`` is ``bundle`` (an import) or ``sync`` (a batch of a live-stream synchroniser).
+    ``overwrite``: the objects replace the stored versions instead of merging with them (perfect
+    synchronisation). ``deletions``: ids deleted after the objects are written, each unless
+    another source than this message's also contributed it.
+    """
 
     work_id: str
     seq: int
@@ -23,6 +29,8 @@ class ImportMessage:
     user_id: str | None = None
     aliases: dict[str, str] = field(default_factory=dict)
     kind: str = "bundle"
+    overwrite: bool = False
+    deletions: list[str] = field(default_factory=list)
 
     def encode(self) -> bytes:
         return orjson.dumps(
@@ -35,6 +43,8 @@ class ImportMessage:
                 "user_id": self.user_id,
                 "aliases": self.aliases,
                 "objects": self.objects,
+                "overwrite": self.overwrite,
+                "deletions": self.deletions,
             }
         )
 
@@ -50,6 +60,8 @@ class ImportMessage:
                 user_id=raw.get("user_id"),
                 aliases=dict(raw.get("aliases") or {}),
                 kind=str(raw.get("kind", "bundle")),
+                overwrite=bool(raw.get("overwrite", False)),
+                deletions=[str(item) for item in raw.get("deletions") or ()],
             )
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise InvalidBundle(f"undecodable queue message: {exc}") from exc

@@ -45,7 +45,10 @@ class SQLStore:
         *,
         provenance: Provenance,
         aliases: Mapping[str, str] | None = None,
+        overwrite: bool = False,
     ) -> WriteResult:
+        """Write ``objects``; each merges with its stored version, or replaces it (``overwrite``,
+        perfect synchronisation: the incoming version is kept exactly as it is)."""
         aliases = dict(aliases or {})
         objects = self._apply_known_aliases(tx, objects, aliases)
         incoming = _combine(objects)
@@ -67,7 +70,7 @@ class SQLStore:
                 continue
             old_json, first_seen = existing[object_id]
             old = rows.from_json(old_json)
-            merged = merge(old, obj)
+            merged = obj if overwrite else merge(old, obj)
             if merged == old:
                 result.unchanged += 1
                 touched.append(object_id)
@@ -175,18 +178,38 @@ class SQLStore:
         """Delete an object (by id or alias) and its side rows; log a delete event."""
         provenance = provenance or Provenance(seen_at=now())
         with self.db.transaction() as tx:
-            object_id = self._resolve(tx, [object_id]).get(object_id, object_id)
-            tx.lock_keys([object_id])
-            row = tx.fetchone("SELECT data FROM objects WHERE id = ?", (object_id,))
-            if row is None:
-                return False
-            tx.execute("DELETE FROM objects WHERE id = ?", (object_id,))
-            for table in ("object_markings", "object_sources", "object_creators", "object_aliases"):
-                tx.execute(f"DELETE FROM {table} WHERE object_id = ?", (object_id,))
-            events.append(
-                tx, [events.PendingEvent(events.DELETE, rows.from_json(row[0]))], provenance
+            return self.delete_in(tx, object_id, provenance=provenance)
+
+    def delete_in(
+        self, tx: Tx, object_id: str, *, provenance: Provenance, keep_shared: bool = False
+    ) -> bool:
+        """``delete`` in the caller's transaction. With ``keep_shared``, an object that another
+        source than ``provenance.source`` also contributed is kept, only unlinked from it."""
+        object_id = self._resolve(tx, [object_id]).get(object_id, object_id)
+        tx.lock_keys([object_id])
+        row = tx.fetchone("SELECT data FROM objects WHERE id = ?", (object_id,))
+        if row is None:
+            return False
+        if keep_shared and self._shared(tx, object_id, provenance.source):
+            tx.execute(
+                "DELETE FROM object_sources WHERE object_id = ? AND source = ?",
+                (object_id, provenance.source),
             )
+            return False
+        tx.execute("DELETE FROM objects WHERE id = ?", (object_id,))
+        for table in ("object_markings", "object_sources", "object_creators", "object_aliases"):
+            tx.execute(f"DELETE FROM {table} WHERE object_id = ?", (object_id,))
+        events.append(tx, [events.PendingEvent(events.DELETE, rows.from_json(row[0]))], provenance)
         return True
+
+    def _shared(self, tx: Tx, object_id: str, source: str | None) -> bool:
+        return (
+            tx.fetchone(
+                "SELECT 1 FROM object_sources WHERE object_id = ? AND source <> ?",
+                (object_id, source or ""),
+            )
+            is not None
+        )
 
     # -- reading -------------------------------------------------------------------------
 

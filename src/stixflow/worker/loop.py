@@ -6,6 +6,8 @@ import logging
 import threading
 import time
 
+from stixflow.connectors.bridge import import_message
+from stixflow.connectors.opencti import is_push_message
 from stixflow.errors import InvalidBundle, StixflowError, TransientBackendError
 from stixflow.queue.base import Delivery
 from stixflow.queue.message import ImportMessage
@@ -66,7 +68,7 @@ class Worker:
             self._dead_letter(delivery, f"gave up after {delivery.attempts - 1} deliveries")
             return
         try:
-            message = ImportMessage.decode(delivery.body)
+            message = self._decode(delivery)
         except InvalidBundle as exc:
             self._dead_letter(delivery, str(exc))
             return
@@ -84,6 +86,12 @@ class Worker:
             return
         queue.ack(delivery)
         log.debug("%s: work %s chunk %d: %s", self.name, message.work_id, message.seq, outcome)
+
+    def _decode(self, delivery: Delivery) -> ImportMessage:
+        """Our own message, or pycti's push envelope on a connector's queue."""
+        if is_push_message(delivery.body):
+            return import_message(delivery.queue, delivery.body, self.runtime.works)
+        return ImportMessage.decode(delivery.body)
 
     def _retry(self, delivery: Delivery, exc: Exception) -> None:
         if delivery.attempts >= self.max_attempts:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stixflow.clock import now
+from stixflow.connectors.bridge import OPENCTI_KIND
 from stixflow.pipeline.works import WorkError
 from stixflow.queue.message import ImportMessage
 from stixflow.runtime import Runtime
@@ -46,10 +47,22 @@ def apply_message(runtime: Runtime, message: ImportMessage, validator: Validator
     valid, errors = split_valid(message.objects, validator)
     provenance = Provenance(seen_at=now(), user_id=message.user_id, source=message.source)
     with runtime.db.transaction() as tx:
-        if not runtime.works.claim_message(tx, message.work_id, message.seq):
+        if message.kind == OPENCTI_KIND:
+            if len(message.objects) > 1:  # pycti expected one object per message
+                runtime.works.extend(tx, message.work_id, expected=len(message.objects) - 1)
+        elif not runtime.works.claim_message(tx, message.work_id, message.seq):
             return Outcome(0, 0, duplicate=True)
-        runtime.store.upsert(tx, valid, provenance=provenance, aliases=message.aliases)
-        runtime.works.record(
-            tx, message.work_id, processed=len(valid), failed=len(errors), errors=errors
+        runtime.store.upsert(
+            tx,
+            valid,
+            provenance=provenance,
+            aliases=message.aliases,
+            overwrite=message.overwrite,
         )
-    return Outcome(len(valid), len(errors))
+        for object_id in message.deletions:
+            runtime.store.delete_in(tx, object_id, provenance=provenance, keep_shared=True)
+        processed = len(valid) + len(message.deletions)
+        runtime.works.record(
+            tx, message.work_id, processed=processed, failed=len(errors), errors=errors
+        )
+    return Outcome(processed, len(errors))

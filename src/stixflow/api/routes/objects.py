@@ -4,13 +4,16 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from stixflow.api.deps import Caller, get_caller, get_runtime
+from stixflow.access.capabilities import Capability
+from stixflow.api.deps import Caller, get_runtime, require
 from stixflow.api.schemas import ObjectPage, StoredObjectOut
 from stixflow.errors import NotFound
 from stixflow.runtime import Runtime
 from stixflow.store.base import ObjectQuery
 
 router = APIRouter(prefix="/api/objects", tags=["knowledge"])
+reader = require(Capability.KNOWLEDGE)
+writer = require(Capability.KNOWLEDGE_UPDATE)
 
 
 @router.get("", response_model=ObjectPage)
@@ -25,7 +28,7 @@ def list_objects(
     modified_before: str | None = Query(None, max_length=40),
     limit: int = Query(100, ge=1, le=1000),
     cursor: str | None = Query(None, max_length=200),
-    caller: Caller = Depends(get_caller),
+    caller: Caller = Depends(reader),
     runtime: Runtime = Depends(get_runtime),
 ) -> ObjectPage:
     query = ObjectQuery(
@@ -46,7 +49,9 @@ def list_objects(
 
 @router.get("/{object_id}", response_model=StoredObjectOut)
 def get_object(
-    object_id: str, caller: Caller = Depends(get_caller), runtime: Runtime = Depends(get_runtime)
+    object_id: str,
+    caller: Caller = Depends(reader),
+    runtime: Runtime = Depends(get_runtime),
 ) -> StoredObjectOut:
     stored = runtime.store.get(object_id, access=caller.access)
     if stored is None:
@@ -63,7 +68,9 @@ def get_object(
 
 @router.get("/{object_id}/relationships", response_model=list[dict[str, Any]])
 def object_relationships(
-    object_id: str, caller: Caller = Depends(get_caller), runtime: Runtime = Depends(get_runtime)
+    object_id: str,
+    caller: Caller = Depends(reader),
+    runtime: Runtime = Depends(get_runtime),
 ) -> list[dict[str, Any]]:
     if runtime.store.get(object_id, access=caller.access) is None:
         raise NotFound(f"no object {object_id}")
@@ -72,7 +79,9 @@ def object_relationships(
 
 @router.delete("/{object_id}", status_code=204, response_class=Response, response_model=None)
 def delete_object(
-    object_id: str, caller: Caller = Depends(get_caller), runtime: Runtime = Depends(get_runtime)
+    object_id: str,
+    caller: Caller = Depends(writer),
+    runtime: Runtime = Depends(get_runtime),
 ) -> None:
     if runtime.store.get(object_id, access=caller.access) is None or not runtime.store.delete(
         object_id

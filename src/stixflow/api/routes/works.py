@@ -2,19 +2,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
 
-from stixflow.api.deps import Caller, get_caller, get_runtime
+from stixflow.access.capabilities import Capability
+from stixflow.api.deps import Caller, get_runtime, require
 from stixflow.api.schemas import WorkOut
 from stixflow.errors import NotFound
 from stixflow.runtime import Runtime
 
 router = APIRouter(prefix="/api/works", tags=["import"])
+reader = require(Capability.KNOWLEDGE)
 
 
 @router.get("", response_model=list[WorkOut])
 def list_works(
     source: str | None = Query(None, max_length=100),
     limit: int = Query(50, ge=1, le=500),
-    caller: Caller = Depends(get_caller),
+    caller: Caller = Depends(reader),
     runtime: Runtime = Depends(get_runtime),
 ) -> list[WorkOut]:
     return [WorkOut.of(work) for work in runtime.works.list(source=source, limit=limit)]
@@ -22,7 +24,9 @@ def list_works(
 
 @router.get("/{work_id}", response_model=WorkOut)
 def get_work(
-    work_id: str, caller: Caller = Depends(get_caller), runtime: Runtime = Depends(get_runtime)
+    work_id: str,
+    caller: Caller = Depends(reader),
+    runtime: Runtime = Depends(get_runtime),
 ) -> WorkOut:
     work = runtime.works.get(work_id)
     if work is None:

@@ -1,0 +1,19 @@
+"""The registry of scenarios: each is a module whose ``run(options)`` returns result rows.
+
+Adding a row to the benchmark table is adding a module here and one line to ``SCENARIOS``.
+"""
+
+from __future__ import annotations
+
+from bench.scenarios import connector_pycti, pipeline_import, sharing, taxii_feed
+from bench.scenarios.base import Options, Row, Scenario
+
+SCENARIOS: dict[str, Scenario] = {
+    pipeline_import.NAME: pipeline_import.run,
+    taxii_feed.NAME: taxii_feed.run,
+    connector_pycti.NAME: connector_pycti.run,
+    sharing.NAME: sharing.run,
+    sharing.LATENCY_NAME: sharing.run_latency,
+}
+
+__all__ = ["SCENARIOS", "Options", "Row", "Scenario"]

@@ -1,0 +1,1 @@
+"""CISA Known Exploited Vulnerabilities (JSON) into stixflow."""

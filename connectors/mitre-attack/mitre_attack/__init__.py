@@ -1,0 +1,1 @@
+"""MITRE ATT&CK (or any STIX bundle published at a URL) into stixflow."""

@@ -1,0 +1,1 @@
+"""abuse.ch URLhaus (CSV) into stixflow."""

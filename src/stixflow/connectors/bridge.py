@@ -1,0 +1,52 @@
+"""The worker side of pycti's AMQP push: an OpenCTI message on ``push_<connector>`` becomes an
+ordinary import message applied under the work the connector opened.
+
+pycti counted one expectation per message (``addExpectations`` before publishing), so a message
+holding n objects adds n - 1 more when applied (see ``worker.process.apply_message``). pycti's
+messages carry no unique number, so they are not de-duplicated by ``work_messages``: a message
+redelivered after a crash between commit and ack is counted twice (its objects are written
+once; upserts are idempotent).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stixflow.connectors.opencti import decode_push
+from stixflow.pipeline.works import WorkStore
+from stixflow.queue.message import ImportMessage
+from stixflow.stix.bundle import normalize, write_order
+
+OPENCTI_KIND = "opencti"
+PUSH_PREFIX = "push_"
+
+
+def source_of_queue(queue: str) -> str:
+    return queue[len(PUSH_PREFIX) :] if queue.startswith(PUSH_PREFIX) else queue
+
+
+def _without_empty_lists(obj: dict[str, Any]) -> dict[str, Any]:
+    """pycti's splitter leaves ``object_marking_refs: []`` when the marking is not in the
+    bundle; STIX forbids empty lists (§3.1), OpenCTI ignores them: drop them."""
+    return {key: value for key, value in obj.items() if value != []}
+
+
+def import_message(queue: str, body: bytes, works: WorkStore) -> ImportMessage:
+    """Raises InvalidBundle for a body that is not a usable OpenCTI push message."""
+    push = decode_push(body)
+    source = source_of_queue(queue)
+    normalized = normalize([_without_empty_lists(obj) for obj in push.objects])
+    work_id = push.work_id
+    if work_id is None:
+        work_id = works.create(
+            name=f"{source}: bundle", source=source, user_id=push.applicant_id, expected=1
+        ).id
+    return ImportMessage(
+        work_id=work_id,
+        seq=-1,
+        source=source,
+        objects=write_order(normalized.objects),
+        user_id=push.applicant_id,
+        aliases=normalized.aliases,
+        kind=OPENCTI_KIND,
+    )

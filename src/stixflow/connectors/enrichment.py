@@ -1,0 +1,143 @@
+"""Enrichment jobs (spec §9.1, §9.5 listen side): an object goes to an enrichment connector's
+``listen_<id>`` queue as an OpenCTI listen message, under a new work; what the connector sends
+back with that work id is ingested under the same work.
+
+A job is queued when a user asks (``stixflow enrich``, ``POST /api/connectors/{id}/enrich``)
+or, for automatic connectors, when an object of their scope is created: the dispatcher follows
+the event log (``stream_events``) from where it stopped, starting at its end on first run.
+Connectors read jobs over AMQP (pycti) or over HTTP (``GET /api/connectors/{id}/jobs``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import orjson
+
+from stixflow.access.audit import Actor
+from stixflow.connectors.model import Connector, ConnectorType, listen_queue
+from stixflow.connectors.opencti import listen_job
+from stixflow.connectors.records import ConnectorRecords
+from stixflow.errors import Conflict, InvalidInput, NotFound
+from stixflow.pipeline.works import Work
+from stixflow.runtime import Runtime
+from stixflow.store import events
+from stixflow.store.base import Access
+
+log = logging.getLogger("stixflow.connectors.enrichment")
+CURSOR = "enrichment"
+DISPATCH_SECONDS = 2.0
+
+
+def in_scope(connector: Connector, object_type: str) -> bool:
+    """Scope entries are entity types, compared case-insensitively (``IPv4-Addr``)."""
+    return object_type.lower() in {entry.lower() for entry in connector.scope}
+
+
+def request_enrichment(runtime: Runtime, actor: Actor, object_id: str, connector_id: str) -> Work:
+    """Queue one enrichment job; return the work the connector's answer will count on."""
+    connector = ConnectorRecords(runtime.db).get(connector_id)
+    if connector.type != ConnectorType.INTERNAL_ENRICHMENT:
+        raise Conflict(f"{connector_id} is not an enrichment connector")
+    stored = runtime.store.get(object_id, access=Access.everything())
+    if stored is None:
+        raise NotFound(f"no object {object_id}")
+    entity = stored.data
+    if not in_scope(connector, str(entity.get("type"))):
+        raise InvalidInput(f"{entity.get('type')} is not in the scope of {connector_id}")
+    return _queue_job(runtime, connector, entity, applicant_id=actor.user_id)
+
+
+def _queue_job(
+    runtime: Runtime, connector: Connector, entity: dict[str, Any], *, applicant_id: str | None
+) -> Work:
+    work = runtime.works.open(
+        name=f"Enrichment of {entity['id']}",
+        source=connector.id,
+        user_id=applicant_id or connector.user_id,
+        multipart=False,
+    )
+    body = listen_job(
+        work_id=work.id, applicant_id=connector.user_id, entity=entity, objects=[entity]
+    )
+    runtime.queue.publish(listen_queue(connector.id), body)
+    return work
+
+
+def next_job(runtime: Runtime, connector_id: str, *, wait: float) -> dict[str, Any] | None:
+    """The HTTP listen protocol: take the next job (acknowledged at once, as pycti does)."""
+    ConnectorRecords(runtime.db).get(connector_id)
+    delivery = runtime.queue.receive([listen_queue(connector_id)], timeout=wait)
+    if delivery is None:
+        return None
+    runtime.queue.ack(delivery)
+    job: dict[str, Any] = orjson.loads(delivery.body)
+    return job
+
+
+def dispatch_created(runtime: Runtime, *, limit: int = 500) -> int:
+    """Queue jobs for objects created since the last call; return how many were queued."""
+    automatic = [
+        c
+        for c in ConnectorRecords(runtime.db).list()
+        if c.type == ConnectorType.INTERNAL_ENRICHMENT and c.auto and c.scope
+    ]
+    position = _cursor(runtime)
+    found = events.read_after(runtime.db, position, limit=limit)
+    queued = 0
+    for event in found:
+        if event.kind != events.CREATE:
+            continue
+        for connector in automatic:
+            if in_scope(connector, event.object_type) and event.source != connector.id:
+                _queue_job(runtime, connector, event.data, applicant_id=connector.user_id)
+                queued += 1
+    if found:
+        _save_cursor(runtime, found[-1].seq)
+    return queued
+
+
+def _cursor(runtime: Runtime) -> int:
+    with runtime.db.read() as tx:
+        value = tx.scalar("SELECT position FROM connector_cursors WHERE name = ?", (CURSOR,))
+    if value is not None:
+        return int(value)
+    start = events.last_seq(runtime.db)
+    _save_cursor(runtime, start)
+    return start
+
+
+def _save_cursor(runtime: Runtime, position: int) -> None:
+    with runtime.db.transaction() as tx:
+        tx.execute(
+            "INSERT INTO connector_cursors (name, position) VALUES (?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+            (CURSOR, position),
+        )
+
+
+class EnrichmentDispatcher:
+    """A thread of ``stixflow serve`` that runs ``dispatch_created`` every few seconds."""
+
+    def __init__(self, runtime: Runtime, *, interval: float = DISPATCH_SECONDS) -> None:
+        self.runtime = runtime
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="enrichment", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, *, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                dispatch_created(self.runtime)
+            except Exception:  # keep dispatching: log, the cursor did not move
+                log.exception("enrichment dispatch failed")

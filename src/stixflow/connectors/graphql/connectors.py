@@ -1,0 +1,132 @@
+"""Resolvers for connectors: ``about``, ``connector``, ``registerConnector``, ``pingConnector``
+(with reset semantics, spec §9.3), ``resetStateConnector``, ``deleteConnector``,
+``stixBundlePush`` (the HTTP queue protocol)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ariadne import MutationType, QueryType
+from graphql import GraphQLResolveInfo
+
+from stixflow import __version__
+from stixflow.access.capabilities import Capability
+from stixflow.connectors import broker
+from stixflow.connectors.graphql.context import context_of
+from stixflow.connectors.model import Connector, ConnectorType
+from stixflow.connectors.schemas import ConnectorRegister
+from stixflow.connectors.service import ConnectorService
+from stixflow.stix.bundle import parse_bundle
+
+query = QueryType()
+mutation = MutationType()
+
+API = Capability.CONNECTORAPI
+READERS = (Capability.CONNECTORAPI, Capability.KNOWLEDGE)
+
+
+def connector_node(
+    service: ConnectorService, connector: Connector, coords: broker.Coordinates | None = None
+) -> dict[str, Any]:
+    """A Connector as OpenCTI returns it."""
+    out = service.out(connector)
+    if coords is None:
+        coords = broker.coordinates(
+            service.runtime.settings,
+            connector.id,
+            user=connector.broker_user,
+            secret=connector.broker_secret,
+        )
+    return {
+        "id": connector.id,
+        "name": connector.name,
+        "active": out.status in ("alive", "running"),
+        "auto": connector.auto,
+        "only_contextual": connector.only_contextual,
+        "connector_type": connector.type.value,
+        "connector_scope": connector.scope,
+        "connector_state": connector.state,
+        "connector_state_reset": connector.state_reset,
+        "connector_info": connector.info,
+        "connector_queue_details": {"messages_number": out.queue_depth, "messages_size": 0},
+        "connector_user_id": connector.user_id,
+        "updated_at": connector.updated_at,
+        "created_at": connector.created_at,
+        "config": coords.as_config(),
+        "built_in": connector.built_in,
+        "jwks": None,
+    }
+
+
+@query.field("about")
+def resolve_about(_: None, info: GraphQLResolveInfo) -> dict[str, str]:
+    context_of(info)
+    return {"version": __version__}
+
+
+@query.field("connector")
+def resolve_connector(_: None, info: GraphQLResolveInfo, id: str) -> dict[str, Any]:
+    service = context_of(info, *READERS).connectors
+    return connector_node(service, service.get(id))
+
+
+@query.field("connectors")
+def resolve_connectors(_: None, info: GraphQLResolveInfo) -> list[dict[str, Any]]:
+    service = context_of(info, *READERS).connectors
+    return [connector_node(service, connector) for connector in service.list()]
+
+
+@mutation.field("registerConnector")
+def resolve_register(_: None, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:
+    context = context_of(info, API)
+    spec = ConnectorRegister(
+        id=input["id"],
+        name=input["name"],
+        type=ConnectorType(input["type"]),
+        scope=[s for s in input.get("scope") or [] if s],
+        auto=bool(input.get("auto")),
+        only_contextual=bool(input.get("only_contextual")),
+    )
+    service = context.connectors
+    registered = service.register(spec, user_id=context.user_id)
+    return connector_node(service, registered.connector, registered.coordinates)
+
+
+@mutation.field("pingConnector")
+def resolve_ping(
+    _: None,
+    info: GraphQLResolveInfo,
+    id: str,
+    state: str | None = None,
+    connectorInfo: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    service = context_of(info, API).connectors
+    connector, _reset = service.ping(id, state=state, info=connectorInfo)
+    return connector_node(service, connector)
+
+
+@mutation.field("resetStateConnector")
+def resolve_reset(_: None, info: GraphQLResolveInfo, id: str) -> dict[str, Any]:
+    service = context_of(info, Capability.CONNECTOR_STATE).connectors
+    service.reset(id)
+    return connector_node(service, service.get(id))
+
+
+@mutation.field("deleteConnector")
+def resolve_delete(_: None, info: GraphQLResolveInfo, id: str) -> str:
+    context_of(info, Capability.CONNECTOR_STATE).connectors.delete(id)
+    return id
+
+
+@mutation.field("stixBundlePush")
+def resolve_bundle_push(
+    _: None, info: GraphQLResolveInfo, connectorId: str, bundle: str, work_id: str | None = None
+) -> bool:
+    context = context_of(info, API)
+    context.connectors.push(
+        connectorId,
+        parse_bundle(bundle),
+        work_id=work_id,
+        default_markings=context.default_markings,
+    )
+    return True

@@ -1,0 +1,162 @@
+"""Resolvers for works (spec §9.4): ``workAdd``, ``workEdit { toReceived toProcessed
+addExpectations reportExpectation ping delete }``, ``work``, ``isWorkAlive``, ``workDelete``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ariadne import MutationType, ObjectType, QueryType
+from graphql import GraphQLResolveInfo
+
+from stixflow.access.capabilities import Capability
+from stixflow.connectors.graphql.context import Context, context_of
+from stixflow.errors import NotFound
+from stixflow.pipeline.works import COMPLETE, IN_PROGRESS, Work, WorkError
+
+query = QueryType()
+mutation = MutationType()
+work_edit = ObjectType("WorkEditMutations")
+
+API = Capability.CONNECTORAPI
+STATUS = {IN_PROGRESS: "progress", COMPLETE: "complete"}
+
+
+def work_node(work: Work) -> dict[str, Any]:
+    """A Work as OpenCTI returns it."""
+    return {
+        "id": work.id,
+        "name": work.name,
+        "connector_id": work.source,
+        "user": {"name": work.user_id},
+        "timestamp": work.created_at,
+        "status": STATUS.get(work.status, "wait"),
+        "event_source_id": work.source,
+        "received_time": work.created_at,
+        "processed_time": None,
+        "completed_time": work.completed_at,
+        "tracking": {
+            "import_expected_number": work.expected,
+            "import_processed_number": work.done,
+        },
+        "messages": [],
+        "errors": [
+            {"timestamp": None, "message": e.reason, "sequence": None, "source": e.object_id}
+            for e in work.errors
+        ],
+    }
+
+
+def _work(context: Context, work_id: str) -> Work:
+    work = context.runtime.works.get(work_id)
+    if work is None:
+        raise NotFound(f"WORK_NOT_ALIVE: no work {work_id}")
+    return work
+
+
+@query.field("work")
+def resolve_work(_: None, info: GraphQLResolveInfo, id: str) -> dict[str, Any] | None:
+    work = context_of(info, API, Capability.KNOWLEDGE).runtime.works.get(id)
+    return None if work is None else work_node(work)
+
+
+@query.field("isWorkAlive")
+def resolve_alive(_: None, info: GraphQLResolveInfo, id: str) -> bool:
+    return context_of(info, API).runtime.works.get(id) is not None
+
+
+@mutation.field("workAdd")
+def resolve_work_add(
+    _: None,
+    info: GraphQLResolveInfo,
+    connectorId: str,
+    friendlyName: str | None = None,
+    isMultiPartWork: bool | None = None,
+) -> dict[str, Any]:
+    service = context_of(info, API).connectors
+    work = service.open_work(
+        connectorId, name=friendlyName or connectorId, multipart=bool(isMultiPartWork)
+    )
+    return work_node(work)
+
+
+@mutation.field("workEdit")
+def resolve_work_edit(_: None, info: GraphQLResolveInfo, id: str) -> dict[str, str]:
+    context_of(info, API)
+    return {"id": id}
+
+
+@mutation.field("workDelete")
+def resolve_work_delete(_: None, info: GraphQLResolveInfo, connectorId: str) -> str:
+    """Clear all works of a connector."""
+    context = context_of(info, Capability.CONNECTOR_STATE)
+    for work in context.runtime.works.list(source=connectorId, limit=10_000):
+        context.runtime.works.delete(work.id)
+    return connectorId
+
+
+@work_edit.field("toReceived")
+def resolve_to_received(
+    edit: dict[str, str], info: GraphQLResolveInfo, message: str | None = None
+) -> str:
+    return _work(context_of(info, API), edit["id"]).id
+
+
+@work_edit.field("toProcessed")
+def resolve_to_processed(
+    edit: dict[str, str],
+    info: GraphQLResolveInfo,
+    message: str | None = None,
+    inError: bool | None = None,
+) -> str:
+    works = context_of(info, API).runtime.works
+    works.mark_processed(edit["id"], message=message, in_error=bool(inError))
+    return edit["id"]
+
+
+@work_edit.field("addExpectations")
+def resolve_add_expectations(
+    edit: dict[str, str], info: GraphQLResolveInfo, expectations: int | None = None
+) -> str:
+    runtime = context_of(info, API).runtime
+    with runtime.db.transaction() as tx:
+        try:
+            runtime.works.extend(tx, edit["id"], expected=max(0, expectations or 0))
+        except NotFound as exc:
+            raise NotFound(f"WORK_NOT_ALIVE: {exc}") from exc
+    return edit["id"]
+
+
+@work_edit.field("reportExpectation")
+def resolve_report_expectation(
+    edit: dict[str, str], info: GraphQLResolveInfo, error: dict[str, Any] | None = None
+) -> str:
+    runtime = context_of(info, API).runtime
+    failed = WorkError(error.get("source"), str(error.get("error"))) if error else None
+    with runtime.db.transaction() as tx:
+        runtime.works.record(
+            tx,
+            edit["id"],
+            processed=0 if failed else 1,
+            failed=1 if failed else 0,
+            errors=[failed] if failed else [],
+        )
+    return edit["id"]
+
+
+@work_edit.field("ping")
+def resolve_ping(edit: dict[str, str], info: GraphQLResolveInfo) -> str:
+    return _work(context_of(info, API), edit["id"]).id
+
+
+@work_edit.field("addDraftContext")
+def resolve_draft_context(
+    edit: dict[str, str], info: GraphQLResolveInfo, draftContext: str | None = None
+) -> str:
+    """Drafts do not exist in stixflow: the data is imported directly."""
+    return _work(context_of(info, API), edit["id"]).id
+
+
+@work_edit.field("delete")
+def resolve_delete(edit: dict[str, str], info: GraphQLResolveInfo) -> str:
+    context_of(info, API).runtime.works.delete(edit["id"])
+    return edit["id"]

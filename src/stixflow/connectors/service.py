@@ -1,0 +1,253 @@
+"""ConnectorService: every connector operation, for the REST API, the GraphQL surface and the
+CLI. Capabilities are checked by the callers (``CONNECTORAPI`` to register, ping and push;
+``CONNECTOR_STATE`` to reset and delete); changes are audited in their transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from stixflow.access import audit
+from stixflow.access.audit import Actor
+from stixflow.connectors import broker
+from stixflow.connectors.builtin import built_in_connectors
+from stixflow.connectors.model import Connector, ConnectorType, listen_queue
+from stixflow.connectors.records import ConnectorRecords
+from stixflow.connectors.schemas import ConnectorOut, ConnectorRegister
+from stixflow.errors import Conflict, NotFound
+from stixflow.pipeline.works import Work
+from stixflow.runtime import Runtime
+
+log = logging.getLogger("stixflow.connectors")
+
+
+@dataclass(frozen=True)
+class Registered:
+    connector: Connector
+    coordinates: broker.Coordinates
+
+
+def parse_state(text: str | None) -> dict[str, Any] | None:
+    """The state as a dict; None when empty or not a JSON object (pycti's rule)."""
+    if not text:
+        return None
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    return value if isinstance(value, dict) and value else None
+
+
+class ConnectorService:
+    def __init__(self, runtime: Runtime, *, actor: Actor) -> None:
+        self.runtime = runtime
+        self.actor = actor
+        self.records = ConnectorRecords(runtime.db)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def get(self, connector_id: str) -> Connector:
+        for connector in built_in_connectors(self.runtime.db):
+            if connector.id == connector_id:
+                return connector
+        return self.records.get(connector_id)
+
+    def list(self) -> list[Connector]:
+        return [*self.records.list(), *built_in_connectors(self.runtime.db)]
+
+    def depth(self, connector: Connector) -> int:
+        return sum(self.runtime.queue.depth(name) for name in connector.queues)
+
+    def out(self, connector: Connector) -> ConnectorOut:
+        alive = connector.alive(datetime.now(UTC), self.runtime.settings.connectors.alive_seconds)
+        if connector.built_in:
+            status = "running" if alive else "stopped"
+        else:
+            status = "alive" if alive else "dead"
+        return ConnectorOut(
+            id=connector.id,
+            name=connector.name,
+            type=connector.type,
+            scope=connector.scope,
+            auto=connector.auto,
+            user_id=connector.user_id,
+            built_in=connector.built_in,
+            status=status,
+            last_seen_at=connector.last_seen_at,
+            last_run=connector.last_run,
+            next_run=connector.next_run,
+            queue_depth=self.depth(connector),
+            state=parse_state(connector.state),
+            state_updated_at=connector.state_updated_at,
+            created_at=connector.created_at,
+            updated_at=connector.updated_at,
+        )
+
+    def works(self, connector_id: str, *, limit: int = 50) -> list[Work]:
+        self.get(connector_id)
+        return self.runtime.works.list(source=connector_id, limit=limit)
+
+    # -- registering and living ----------------------------------------------------------
+
+    def register(self, spec: ConnectorRegister, *, user_id: str | None) -> Registered:
+        """Create or update the connector, declare its queues, give it its broker account."""
+        if any(c.id == spec.id for c in built_in_connectors(self.runtime.db)):
+            raise Conflict(f"{spec.id} is a built-in connector")
+        settings = self.runtime.settings
+        with self.runtime.db.transaction() as tx:
+            connector = self.records.save(
+                tx,
+                connector_id=spec.id,
+                name=spec.name,
+                type=spec.type,
+                scope=spec.scope,
+                auto=spec.auto,
+                only_contextual=spec.only_contextual,
+                user_id=user_id,
+            )
+            self._audit(tx, "connector.registered", spec.id, spec.name)
+        self.runtime.registry.ensure(self.runtime.queue, spec.id)
+        self.runtime.queue.declare(listen_queue(spec.id))
+        if not settings.is_embedded_broker:
+            broker.declare_routes(settings, spec.id)
+            connector = self._broker_account(connector)
+        return Registered(
+            connector,
+            broker.coordinates(
+                settings, spec.id, user=connector.broker_user, secret=connector.broker_secret
+            ),
+        )
+
+    def _broker_account(self, connector: Connector) -> Connector:
+        if connector.broker_user:
+            return connector
+        accounts = broker.accounts_for(self.runtime.settings)
+        if accounts is None:
+            log.warning(
+                "no way to create a broker account for %s: HTTP protocol only", connector.id
+            )
+            return connector
+        user = broker.broker_user(self.runtime.settings, connector.id)
+        secret = broker.new_secret()
+        vhost = broker.coordinates(
+            self.runtime.settings, connector.id, user=None, secret=None
+        ).vhost
+        grants = broker.permissions(self.runtime.settings, connector.id)
+        accounts.ensure(user, secret, vhost=vhost, grants=grants)
+        with self.runtime.db.transaction() as tx:
+            self.records.set_broker_account(tx, connector.id, user, secret)
+        connector.broker_user, connector.broker_secret = user, secret
+        return connector
+
+    def ping(
+        self, connector_id: str, *, state: str | None, info: dict[str, Any] | None = None
+    ) -> tuple[Connector, bool]:
+        """Heartbeat with the connector's state (ignored, once, after a reset)."""
+        with self.runtime.db.transaction() as tx:
+            return self.records.ping(tx, connector_id, state=state, info=info)
+
+    def set_state(
+        self, connector_id: str, state: dict[str, Any] | None, info: dict[str, Any] | None = None
+    ) -> tuple[dict[str, Any] | None, bool]:
+        text = orjson.dumps(state).decode() if state else ""
+        connector, was_reset = self.ping(connector_id, state=text, info=info)
+        return parse_state(connector.state), was_reset
+
+    # -- reset and delete ----------------------------------------------------------------
+
+    def reset_preview(self, connector_id: str) -> int:
+        """How many queued messages a reset would purge now."""
+        return self.depth(self._own(connector_id))
+
+    def reset(self, connector_id: str) -> int:
+        """Clear the state (the running connector adopts it on its next ping and starts again
+        from its start date) and purge its queues; return how many messages were purged."""
+        connector = self._own(connector_id)
+        purged = sum(self.runtime.queue.purge(name) for name in connector.queues)
+        with self.runtime.db.transaction() as tx:
+            self.records.reset(tx, connector_id, actor_id=self.actor.user_id, purged=purged)
+            self._audit(
+                tx, "connector.state_reset", connector_id, f"purged {purged} queued messages"
+            )
+        return purged
+
+    def delete(self, connector_id: str) -> None:
+        connector = self._own(connector_id)
+        for name in connector.queues:
+            self.runtime.queue.delete(name)
+        self.runtime.registry.forget(self.runtime.queue, connector_id)
+        settings = self.runtime.settings
+        if not settings.is_embedded_broker:
+            broker.delete_routes(settings, connector_id)
+            accounts = broker.accounts_for(settings)
+            if accounts is not None and connector.broker_user:
+                accounts.remove(connector.broker_user)
+        with self.runtime.db.transaction() as tx:
+            self.records.delete(tx, connector_id)
+            self._audit(tx, "connector.deleted", connector_id, connector.name)
+
+    def _own(self, connector_id: str) -> Connector:
+        """A registered (not built-in) connector."""
+        if any(c.id == connector_id for c in built_in_connectors(self.runtime.db)):
+            raise Conflict(
+                f"{connector_id} is a built-in connector: reset or delete it as an ingester"
+            )
+        return self.records.get(connector_id)
+
+    # -- works and data ------------------------------------------------------------------
+
+    def open_work(self, connector_id: str, *, name: str, multipart: bool = False) -> Work:
+        connector = self.records.get(connector_id)
+        return self.runtime.works.open(
+            name=name,
+            source=connector.id,
+            user_id=connector.user_id or self.actor.user_id,
+            multipart=multipart,
+        )
+
+    def work_of(self, work_id: str) -> Work:
+        work = self.runtime.works.get(work_id)
+        if work is None:
+            raise NotFound(f"no work {work_id}")
+        return work
+
+    def push(
+        self,
+        connector_id: str,
+        objects: Sequence[dict[str, Any]],
+        *,
+        work_id: str | None,
+        default_markings: Sequence[str] = (),
+    ) -> Work:
+        """The HTTP queue protocol: queue a bundle on the connector's push queue, counted on
+        ``work_id`` (a work it opened) or on a new work."""
+        connector = self.records.get(connector_id)
+        if work_id is not None and self.work_of(work_id).source != connector.id:
+            raise Conflict(f"work {work_id} does not belong to connector {connector_id}")
+        return self.runtime.submitter.submit(
+            objects,
+            name=f"{connector.name}: bundle of {len(objects)} objects",
+            source=connector.id,
+            user_id=connector.user_id or self.actor.user_id,
+            default_markings=default_markings,
+            work_id=work_id,
+        )
+
+    def _audit(self, tx: Any, action: str, target: str, detail: str = "") -> None:
+        audit.record(
+            tx,
+            actor_id=self.actor.user_id,
+            action=action,
+            target=target,
+            detail=detail,
+            address=self.actor.address,
+        )
+
+
+__all__ = ["ConnectorService", "ConnectorType", "Registered", "parse_state"]

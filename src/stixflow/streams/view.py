@@ -1,0 +1,222 @@
+"""What one reader of one live stream gets from the event log (OpenCTI spec §7.1 semantics).
+
+Per event, in commit order:
+
+* create / merge: sent when the object passes the stream's filter and the reader's markings;
+* update: sent when the new version passes; when it no longer passes but the previous version
+  did (its markings or type changed), a ``delete`` of the previous version is sent instead;
+* delete: sent when the deleted version passed (and deletions are listened to).
+
+A relationship or sighting is hidden when one of its ends is hidden from the reader. With
+dependency resolution on (and a filter that leaves things out), an object sent is preceded by the
+objects it references and, for entities, by the relationships touching it and their other ends,
+each once per connection (``sent`` remembers the last ``MAX_SENT`` ids). ``no_dependencies``
+resolves references only.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from stixflow.db.base import Database
+from stixflow.stix.bundle import references
+from stixflow.store import rows
+from stixflow.store.base import Access, StixObject
+from stixflow.store.events import Event
+from stixflow.store.sql import SQLStore
+from stixflow.streams.sse import CREATE, DELETE, UPDATE, Message
+from stixflow.taxii.filters import ObjectFilter, visible
+
+MAX_SENT = 5000
+MAX_DEPTH = 2
+EDGE_TYPES = frozenset({"relationship", "sighting"})
+EVENT_COLUMNS = "seq, kind, object_id, object_type, data, patch, source, user_id, created_at"
+
+
+def event_of(row: Sequence[Any]) -> Event:
+    seq, kind, object_id, object_type, data, patch, source, user_id, created_at = row
+    return Event(
+        seq=int(seq),
+        kind=kind,
+        object_id=object_id,
+        object_type=object_type,
+        data=orjson.loads(zlib.decompress(bytes(data))),
+        patch=orjson.loads(patch) if patch else None,
+        source=source,
+        user_id=user_id,
+        created_at=created_at,
+    )
+
+
+def payload(
+    kind: str, obj: StixObject, *, event: Event | None = None, dependency: bool = False
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"type": kind, "data": obj}
+    if event is not None:
+        body.update(seq=event.seq, created_at=event.created_at, source=event.source)
+        if kind == UPDATE and event.patch is not None:
+            body["patch"] = event.patch
+    if dependency:
+        body["origin"] = {"referer": "dependencies"}
+    return body
+
+
+class StreamView:
+    def __init__(
+        self,
+        db: Database,
+        filters: ObjectFilter,
+        access: Access,
+        *,
+        listen_delete: bool = True,
+        no_dependencies: bool = False,
+    ) -> None:
+        self.db = db
+        self.store = SQLStore(db)
+        self.filters = filters
+        self.access = access
+        self.listen_delete = listen_delete
+        self.no_dependencies = no_dependencies
+        self.sent: OrderedDict[str, None] = OrderedDict()
+
+    # -- events --------------------------------------------------------------------------
+
+    def translate(self, events: Sequence[Event]) -> list[Message]:
+        hidden = self._hidden_ends([event.data for event in events])
+        messages: list[Message] = []
+        for event in events:
+            messages.extend(self._one(event, hidden))
+        return messages
+
+    def _one(self, event: Event, hidden: set[str]) -> list[Message]:
+        obj = event.data
+        if event.kind == DELETE:
+            if self.listen_delete and self._passes(obj, event.source, hidden):
+                return [Message(DELETE, payload(DELETE, obj, event=event), event.seq)]
+            return []
+        if self._passes(obj, event.source, hidden):
+            self._remember(obj["id"])
+            found = self._dependencies(obj)
+            found.append(Message(event.kind, payload(event.kind, obj, event=event), event.seq))
+            return found
+        if event.kind == UPDATE and self.listen_delete:
+            previous = self._previous(event)
+            if previous is not None and self._passes(previous, event.source, hidden):
+                return [Message(DELETE, payload(DELETE, previous, event=event), event.seq)]
+        return []
+
+    def _passes(self, obj: StixObject, source: str | None, hidden: set[str]) -> bool:
+        if not visible(obj, self.access):
+            return False
+        if obj.get("type") in EDGE_TYPES and any(end in hidden for end in rows.endpoints(obj)):
+            return False
+        return self.filters.matches(obj, source=source)
+
+    def _hidden_ends(self, objects: Sequence[StixObject]) -> set[str]:
+        """Ends of the given relationships/sightings that carry a marking the reader lacks."""
+        if self.access.allowed_markings is None:
+            return set()
+        ends = sorted(
+            {
+                end
+                for obj in objects
+                if obj.get("type") in EDGE_TYPES
+                for end in rows.endpoints(obj)
+                if end
+            }
+        )
+        if not ends:
+            return set()
+        allowed = sorted(self.access.allowed_markings)
+        not_allowed = f"marking_id NOT IN {self.db.in_clause(len(allowed))}" if allowed else "1=1"
+        hidden: set[str] = set()
+        with self.db.read() as tx:
+            for start in range(0, len(ends), 400):
+                part = ends[start : start + 400]
+                hidden.update(
+                    row[0]
+                    for row in tx.fetchall(
+                        f"SELECT DISTINCT object_id FROM object_markings WHERE object_id IN "
+                        f"{self.db.in_clause(len(part))} AND {not_allowed}",
+                        [*part, *allowed],
+                    )
+                )
+        return hidden
+
+    def _previous(self, event: Event) -> StixObject | None:
+        with self.db.read() as tx:
+            row = tx.fetchone(
+                "SELECT kind, data FROM stream_events WHERE object_id = ? AND seq < ? "
+                "ORDER BY seq DESC LIMIT 1",
+                (event.object_id, event.seq),
+            )
+        if row is None or row[0] == DELETE:
+            return None
+        previous: StixObject = orjson.loads(zlib.decompress(bytes(row[1])))
+        return previous
+
+    # -- dependencies --------------------------------------------------------------------
+
+    def _dependencies(self, obj: StixObject) -> list[Message]:
+        if self.filters.empty:
+            return []
+        found: list[Message] = []
+        self._refs(obj, found, depth=0)
+        if self.no_dependencies or obj.get("type") in EDGE_TYPES:
+            return found
+        for edge in self.store.relationships(obj["id"], access=self.access):
+            if edge["id"] in self.sent:
+                continue
+            self._refs(edge, found, depth=0)
+            self._remember(edge["id"])
+            found.append(Message(CREATE, payload(CREATE, edge, dependency=True)))
+        return found
+
+    def _refs(self, obj: StixObject, found: list[Message], *, depth: int) -> None:
+        for ref in sorted(references(obj)):
+            if ref in self.sent or ref == obj.get("id"):
+                continue
+            stored = self.store.get(ref, access=self.access)
+            self._remember(ref)
+            if stored is None:
+                continue
+            if depth < MAX_DEPTH:
+                self._refs(stored.data, found, depth=depth + 1)
+            found.append(Message(CREATE, payload(CREATE, stored.data, dependency=True)))
+
+    def _remember(self, object_id: str) -> None:
+        self.sent[object_id] = None
+        self.sent.move_to_end(object_id)
+        while len(self.sent) > MAX_SENT:
+            self.sent.popitem(last=False)
+
+    # -- the state at a point of the log -------------------------------------------------
+
+    def snapshot_page(
+        self, after: int, upto: int, *, limit: int = 500
+    ) -> tuple[list[Message], int]:
+        """Objects as they stood at log position ``upto`` (latest event per object, not
+        deleted), in log order after ``after``, as ``create`` messages without ids; with the
+        position to continue from (``upto`` when done)."""
+        with self.db.read() as tx:
+            found = tx.fetchall(
+                f"SELECT {EVENT_COLUMNS} FROM stream_events e WHERE e.seq > ? AND e.seq <= ? "
+                "AND NOT EXISTS (SELECT 1 FROM stream_events l WHERE l.object_id = e.object_id "
+                "AND l.seq > e.seq AND l.seq <= ?) ORDER BY e.seq LIMIT ?",
+                (after, upto, upto, limit),
+            )
+        events = [event_of(row) for row in found]
+        hidden = self._hidden_ends([event.data for event in events])
+        messages: list[Message] = []
+        for event in events:
+            if event.kind == DELETE or not self._passes(event.data, event.source, hidden):
+                continue
+            self._remember(event.object_id)
+            messages.extend(self._dependencies(event.data))
+            messages.append(Message(CREATE, payload(CREATE, event.data, event=event)))
+        return messages, (events[-1].seq if len(found) == limit else upto)

@@ -1,0 +1,83 @@
+"""The saved filter of a TAXII collection or a live stream, and the marking rule for one object.
+
+Every list is optional and they combine with AND (an empty filter keeps everything):
+
+* ``types``: STIX types;
+* ``markings``: marking-definition ids, of which the object must carry at least one;
+* ``authors``: ``created_by_ref`` values;
+* ``sources``: the sources (``push_<source>`` names without the prefix) that brought the object
+  in. Collections look at every source that contributed the object; live streams at the source
+  that wrote the version an event carries.
+
+What a reader gets is always cut down further to their markings (``visible``), the rule of
+``stixflow.store.visibility``: an object carrying a marking outside the reader's allowed set is
+hidden, and so is a relationship or sighting one of whose ends is hidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from stixflow.store.base import Access, StixObject
+
+
+class ObjectFilter(BaseModel):
+    types: list[str] = Field(default_factory=list, description="STIX types")
+    markings: list[str] = Field(
+        default_factory=list, description="marking ids or TLP names; the object carries one"
+    )
+    authors: list[str] = Field(default_factory=list, description="created_by_ref ids")
+    sources: list[str] = Field(default_factory=list, description="source names")
+
+    @property
+    def empty(self) -> bool:
+        return not (self.types or self.markings or self.authors or self.sources)
+
+    def sql(self, in_clause: Callable[[int], str], alias: str = "o") -> tuple[str, list[Any]]:
+        """A WHERE fragment over the ``objects`` table (and its side tables)."""
+        clauses: list[str] = ["1=1"]
+        params: list[Any] = []
+        if self.types:
+            clauses.append(f"{alias}.type IN {in_clause(len(self.types))}")
+            params.extend(self.types)
+        if self.authors:
+            clauses.append(f"{alias}.created_by_ref IN {in_clause(len(self.authors))}")
+            params.extend(self.authors)
+        if self.markings:
+            clauses.append(
+                f"EXISTS (SELECT 1 FROM object_markings fm WHERE fm.object_id = {alias}.id "
+                f"AND fm.marking_id IN {in_clause(len(self.markings))})"
+            )
+            params.extend(self.markings)
+        if self.sources:
+            clauses.append(
+                f"EXISTS (SELECT 1 FROM object_sources fs WHERE fs.object_id = {alias}.id "
+                f"AND fs.source IN {in_clause(len(self.sources))})"
+            )
+            params.extend(self.sources)
+        return " AND ".join(clauses), params
+
+    def matches(self, obj: StixObject, *, source: str | None = None) -> bool:
+        """Whether one object (one version of it, written by ``source``) passes the filter."""
+        if self.types and obj.get("type") not in self.types:
+            return False
+        if self.authors and obj.get("created_by_ref") not in self.authors:
+            return False
+        if self.markings and not set(markings_of(obj)) & set(self.markings):
+            return False
+        return not (self.sources and source not in self.sources)
+
+
+def markings_of(obj: StixObject) -> list[str]:
+    refs = obj.get("object_marking_refs")
+    return [ref for ref in refs if isinstance(ref, str)] if isinstance(refs, list) else []
+
+
+def visible(obj: StixObject, access: Access) -> bool:
+    """The object's own markings are all allowed (its ends are checked by the caller)."""
+    if access.allowed_markings is None:
+        return True
+    return all(ref in access.allowed_markings for ref in markings_of(obj))

@@ -1,0 +1,47 @@
+"""Enrichment: automatic on creation of an object in scope, and on demand; the connector reads
+the job over HTTP and what it sends back is ingested under the job's work."""
+
+from __future__ import annotations
+
+import orjson
+from fastapi.testclient import TestClient
+
+from stixflow.connectors.enrichment import dispatch_created
+from stixflow.runtime import Runtime
+from tests.support import bundle, drain, malware, sdo
+
+ENRICHER = {
+    "id": "enricher",
+    "name": "Enricher",
+    "type": "INTERNAL_ENRICHMENT",
+    "scope": ["Malware"],
+    "auto": True,
+}
+
+
+def test_automatic_and_manual_enrichment(client: TestClient, runtime: Runtime) -> None:
+    assert client.post("/api/connectors", json=ENRICHER).status_code == 200
+    dispatch_created(runtime)  # the dispatcher starts at the end of the event log
+    sample = malware("Emotet")
+    answer = client.post("/api/bundles", content=orjson.dumps(bundle(sample, sdo("tool", "x"))))
+    drain(runtime, answer.json()["work_id"])
+    assert dispatch_created(runtime) == 1  # the malware, not the tool (out of scope)
+    job = client.get("/api/connectors/enricher/jobs", params={"wait": 2}).json()
+    entity = orjson.loads(job["event"]["stix_entity"])
+    assert entity["type"] == "malware" and job["event"]["entity_id"] == entity["id"]
+    work_id = job["internal"]["work_id"]
+    note = sdo("note", "n", content="seen in the wild", object_refs=[entity["id"]])
+    note.pop("name")
+    pushed = client.post(
+        f"/api/connectors/enricher/bundles?work_id={work_id}", content=orjson.dumps(bundle(note))
+    )
+    assert pushed.json()["work_id"] == work_id
+    client.post(f"/api/connectors/enricher/works/{work_id}/processed", json={})
+    done = drain(runtime, work_id)
+    assert (done.expected, done.processed) == (1, 1)
+    # on demand
+    asked = client.post("/api/connectors/enricher/enrich", json={"object_id": entity["id"]})
+    assert asked.status_code == 202
+    again = client.get("/api/connectors/enricher/jobs", params={"wait": 2}).json()
+    assert again["internal"]["work_id"] == asked.json()["work_id"]
+    assert client.get("/api/connectors/enricher/jobs", params={"wait": 0}).status_code == 204
