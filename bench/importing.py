@@ -1,38 +1,39 @@
 """One timed import of a bundle through stixflow's queue and worker processes.
 
-The clock starts when the submit starts (parse + normalise + queue, through
-``runtime.submitter.submit``, in this process) and stops when ``runtime.works.get`` first shows
-the work complete (polled every ``POLL_SECONDS``). The workers are started, and the push queue
-declared, before the clock starts: a deployed instance has both already.
+A fresh instance of the back-end pair; its ``import`` push queue declared and K workers
+consuming before the clock starts (a deployed instance has both already); then the submitting
+process (:mod:`bench.submitter`) times submit → work complete. The workers' peak memory is read
+just before they are stopped, and the store is counted afterwards.
 """
 
 from __future__ import annotations
 
-import cProfile
-import gc
-import logging
+import json
+import os
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import bench
 from bench.backends import fresh_settings, scratch_dir, worker_env
-from bench.memory import own_peak_rss_mib, reset_peak
-from bench.workers import WorkerPool
+from bench.submitter import POLL_SECONDS, STALLED_EXIT, Stalled
+from bench.workers import WorkerError, WorkerPool
+from stixflow.config import Settings
 from stixflow.pipeline.submit import DEFAULT_SOURCE
-from stixflow.pipeline.works import COMPLETE, Work
-from stixflow.runtime import Runtime, open_runtime
-from stixflow.stix.bundle import parse_bundle
+from stixflow.runtime import open_runtime
 from stixflow.store.base import Access
 
-POLL_SECONDS = 0.05
-STALL_SECONDS = 120.0
+__all__ = ["POLL_SECONDS", "ImportRun", "Stalled", "SubmitError", "import_once"]
+
 MAX_COMPLAINTS = 20
+TAIL_CHARS = 2000
+REPO = Path(bench.__file__).resolve().parent.parent
 
-log = logging.getLogger("bench")
 
-
-class Stalled(Exception):
-    """The work made no progress for ``STALL_SECONDS``."""
+class SubmitError(Exception):
+    """The submitting process failed."""
 
 
 @dataclass
@@ -43,10 +44,10 @@ class ImportRun:
     expected: int
     processed: int
     failed: int
-    stored: int
     submit_peak_mib: float
     submit_peak_exact: bool
-    worker_peak_mib: float | None
+    stored: int = 0
+    worker_peak_mib: float | None = None
     worker_complaint_count: int = 0
     worker_complaints: list[str] = field(default_factory=list)
 
@@ -61,77 +62,76 @@ class ImportRun:
 
 
 def import_once(
-    pair: str, data: bytes, *, workers: int, name: str, profile_dir: Path | None = None
+    pair: str, bundle: Path, *, workers: int, name: str, profile_dir: Path | None = None
 ) -> ImportRun:
-    """Import ``data`` into a fresh instance of ``pair`` with ``workers`` worker processes."""
+    """Import ``bundle`` into a fresh instance of ``pair`` with ``workers`` worker processes."""
     if profile_dir is not None:
         profile_dir.mkdir(parents=True, exist_ok=True)
     with fresh_settings(pair) as settings, scratch_dir() as logs:
-        runtime = open_runtime(settings, run_migrations=False)
-        try:
-            runtime.registry.ensure(runtime.queue, DEFAULT_SOURCE)
-            with WorkerPool(
-                workers, env=worker_env(settings), log_dir=logs, profile_dir=profile_dir
-            ) as pool:
-                run = _timed(runtime, data, pool, name=name, profile_dir=profile_dir)
-            complaints = pool.complaints()
-            run.worker_complaint_count = len(complaints)
-            run.worker_complaints = complaints[:MAX_COMPLAINTS]
-        finally:
-            runtime.close()
+        _declare_queue(settings)
+        env = worker_env(settings)
+        with WorkerPool(workers, env=env, log_dir=logs, profile_dir=profile_dir) as pool:
+            run = _submit(
+                bundle,
+                env=env,
+                pool=pool,
+                log=logs / "submitter.log",
+                name=name,
+                profile=profile_dir / "submit.prof" if profile_dir else None,
+            )
+            run.worker_peak_mib = pool.peak_rss_mib()
+        complaints = pool.complaints()
+        run.worker_complaint_count = len(complaints)
+        run.worker_complaints = complaints[:MAX_COMPLAINTS]
+        run.stored = _stored(settings)
     return run
 
 
-def _timed(
-    runtime: Runtime, data: bytes, pool: WorkerPool, *, name: str, profile_dir: Path | None
+def _submit(
+    bundle: Path,
+    *,
+    env: dict[str, str],
+    pool: WorkerPool,
+    log: Path,
+    name: str,
+    profile: Path | None,
 ) -> ImportRun:
-    profiler = cProfile.Profile() if profile_dir is not None else None
-    gc.collect()
-    exact = reset_peak()
-    started = time.perf_counter()
-    if profiler is not None:
-        profiler.enable()
-    objects = parse_bundle(data)
-    work = runtime.submitter.submit(objects, name=name)
-    if profiler is not None:
-        profiler.disable()
-    submit_s = time.perf_counter() - started
-    log.info("queued %d objects in %.2fs; waiting for the workers", work.expected, submit_s)
-    final = _wait(runtime, work, pool)
-    wall = time.perf_counter() - started
-    submit_peak = own_peak_rss_mib()
-    worker_peak = pool.peak_rss_mib()
-    if profiler is not None and profile_dir is not None:
-        profiler.dump_stats(profile_dir / "submit.prof")
-    stored = sum(runtime.store.count_by_type(access=Access.everything()).values())
-    return ImportRun(
-        objects=len(objects),
-        wall_s=wall,
-        submit_s=submit_s,
-        expected=final.expected,
-        processed=final.processed,
-        failed=final.failed,
-        stored=stored,
-        submit_peak_mib=submit_peak,
-        submit_peak_exact=exact,
-        worker_peak_mib=worker_peak,
-    )
+    command = [sys.executable, "-m", "bench.submitter", str(bundle), "--name", name]
+    if profile is not None:
+        command += ["--profile", str(profile)]
+    path = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    with log.open("wb") as stream:
+        process = subprocess.Popen(
+            command, env={**env, "PYTHONPATH": path}, stdout=subprocess.PIPE, stderr=stream
+        )
+    with process:
+        try:
+            while process.poll() is None:
+                pool.check_alive()
+                time.sleep(0.1)
+        except WorkerError:
+            process.kill()
+            raise
+        output = process.stdout.read() if process.stdout else b""
+    tail = log.read_text(errors="replace")[-TAIL_CHARS:].strip()
+    if process.returncode == STALLED_EXIT:
+        raise Stalled(tail)
+    if process.returncode != 0:
+        raise SubmitError(f"submitter exited with {process.returncode}: {tail}")
+    return ImportRun(**json.loads(output))
 
 
-def _wait(runtime: Runtime, work: Work, pool: WorkerPool) -> Work:
-    """Poll the work until it is complete; raise if it stalls or a worker dies."""
-    last_done, last_change = -1, time.monotonic()
-    while True:
-        current = runtime.works.get(work.id)
-        if current is None:
-            raise Stalled(f"work {work.id} disappeared")
-        if current.status == COMPLETE:
-            return current
-        if current.done != last_done:
-            last_done, last_change = current.done, time.monotonic()
-        elif time.monotonic() - last_change > STALL_SECONDS:
-            raise Stalled(
-                f"no progress for {STALL_SECONDS:.0f}s at {current.done}/{current.expected}"
-            )
-        pool.check_alive()
-        time.sleep(POLL_SECONDS)
+def _declare_queue(settings: Settings) -> None:
+    runtime = open_runtime(settings, run_migrations=False)
+    try:
+        runtime.registry.ensure(runtime.queue, DEFAULT_SOURCE)
+    finally:
+        runtime.close()
+
+
+def _stored(settings: Settings) -> int:
+    runtime = open_runtime(settings, run_migrations=False)
+    try:
+        return sum(runtime.store.count_by_type(access=Access.everything()).values())
+    finally:
+        runtime.close()

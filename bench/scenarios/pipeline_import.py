@@ -16,7 +16,7 @@ import psycopg
 
 from bench.backends import Unavailable, check_available
 from bench.baseline import METHODS, BaselineRun, run_baseline
-from bench.importing import POLL_SECONDS, ImportRun, Stalled, import_once
+from bench.importing import POLL_SECONDS, ImportRun, Stalled, SubmitError, import_once
 from bench.scenarios.base import Options, Row
 from bench.workers import WorkerError
 from stixflow.errors import StixflowError
@@ -71,7 +71,7 @@ def measure(pair: str, data: bytes, options: Options, *, path: Path) -> Row:
             ours.append(
                 import_once(
                     pair,
-                    data,
+                    path,
                     workers=options.workers,
                     name=f"bench {path.name}",
                     profile_dir=profile_dir,
@@ -81,7 +81,7 @@ def measure(pair: str, data: bytes, options: Options, *, path: Path) -> Row:
             base.append(run_baseline(pair, data))
     except Unavailable as exc:
         return Row.skipped(title, pair, str(exc))
-    except (WorkerError, Stalled, StixflowError, psycopg.Error, OSError) as exc:
+    except (WorkerError, Stalled, SubmitError, StixflowError, psycopg.Error, OSError) as exc:
         log.exception("%s on %s failed", NAME, pair)
         return Row(title, pair, note=f"failed: {type(exc).__name__}: {exc}", failed=True)
     return _row(title, pair, ours, base, options=options, path=path)

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from stixflow.access.audit import LOCAL_ACTOR
 from stixflow.connector import Connector, ConnectorConfig
+from stixflow.connectors.service import ConnectorService
 from stixflow.pipeline.works import COMPLETE
 from stixflow.runtime import Runtime
 from tests.connectors.live import connector_token, live_stixflow
@@ -99,8 +101,12 @@ def test_reference_connector_lands_its_data(case: tuple, runtime: Runtime, data_
         # a restart keeps the state on the platform: nothing new the second time
         again: Connector = kind(config)
         second = _complete(runtime, again.run_once())
-        again.close()
         assert second.expected == 0 and again.get_state() == connector.get_state()
+        # a reset on the platform: the running connector's next run starts from the start date
+        ConnectorService(runtime, actor=LOCAL_ACTOR).reset(name)
+        third = _complete(runtime, again.run_once())
+        again.close()
+        assert third.expected == work.expected and again.get_state() == connector.get_state()
 
 
 def _complete(runtime: Runtime, work_id: str, timeout: float = 120.0):  # type: ignore[no-untyped-def]

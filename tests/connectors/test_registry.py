@@ -55,6 +55,14 @@ def test_state_survives_and_reset_is_picked_up_once(client: TestClient) -> None:
     assert ping.json() == {"state": {"cursor": 1}, "reset": False}
 
 
+def test_unstorable_state_is_refused(client: TestClient) -> None:
+    register(client)
+    answer = client.put("/api/connectors/feed-one/state", json={"state": {"n": -(2**70)}})
+    assert answer.status_code == 400
+    big = {"state": {"blob": "x" * (1024 * 1024 + 1)}}
+    assert client.put("/api/connectors/feed-one/state", json=big).status_code == 400
+
+
 def test_reset_purges_waiting_messages(
     client: TestClient, runtime: Runtime, user_token: Callable[..., str]
 ) -> None:

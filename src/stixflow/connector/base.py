@@ -89,7 +89,10 @@ class Connector(abc.ABC):
     def run_once(self) -> str:
         """One run under a new work; returns the work id."""
         self.register()
-        self._state = self.client.state()  # a reset since the last run shows here
+        # a ping with the state we hold: a reset since the last run is picked up here
+        self._state, was_reset = self.client.put_state(self._state, self._info())
+        if was_reset:
+            self.log.warning("%s: state reset on the platform: starting over", self.config.name)
         work_id = self.client.open_work(f"{self.config.name} run {_now()}")
         self._work_id = work_id
         try:

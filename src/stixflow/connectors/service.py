@@ -20,11 +20,12 @@ from stixflow.connectors.builtin import built_in_connectors
 from stixflow.connectors.model import Connector, ConnectorType, listen_queue
 from stixflow.connectors.records import ConnectorRecords
 from stixflow.connectors.schemas import ConnectorOut, ConnectorRegister
-from stixflow.errors import Conflict, NotFound
+from stixflow.errors import Conflict, InvalidInput, NotFound
 from stixflow.pipeline.works import Work
 from stixflow.runtime import Runtime
 
 log = logging.getLogger("stixflow.connectors")
+MAX_STATE_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,17 @@ def parse_state(text: str | None) -> dict[str, Any] | None:
     except orjson.JSONDecodeError:
         return None
     return value if isinstance(value, dict) and value else None
+
+
+def json_text(value: Any, what: str) -> str:
+    """``value`` as JSON text, within ``MAX_STATE_BYTES`` (InvalidInput otherwise)."""
+    try:
+        text = orjson.dumps(value).decode()
+    except TypeError as exc:  # orjson.JSONEncodeError: e.g. an integer over 64 bits
+        raise InvalidInput(f"{what} is not storable JSON: {exc}") from exc
+    if len(text) > MAX_STATE_BYTES:
+        raise InvalidInput(f"{what} is over {MAX_STATE_BYTES} bytes")
+    return text
 
 
 class ConnectorService:
@@ -149,13 +161,16 @@ class ConnectorService:
         self, connector_id: str, *, state: str | None, info: dict[str, Any] | None = None
     ) -> tuple[Connector, bool]:
         """Heartbeat with the connector's state (ignored, once, after a reset)."""
+        if state is not None and len(state) > MAX_STATE_BYTES:
+            raise InvalidInput(f"state is over {MAX_STATE_BYTES} bytes")
         with self.runtime.db.transaction() as tx:
             return self.records.ping(tx, connector_id, state=state, info=info)
 
     def set_state(
         self, connector_id: str, state: dict[str, Any] | None, info: dict[str, Any] | None = None
     ) -> tuple[dict[str, Any] | None, bool]:
-        text = orjson.dumps(state).decode() if state else ""
+        text = json_text(state, "state") if state else ""
+        json_text(info, "info")
         connector, was_reset = self.ping(connector_id, state=text, info=info)
         return parse_state(connector.state), was_reset
 

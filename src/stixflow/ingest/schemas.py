@@ -100,11 +100,35 @@ class RssFields(BaseModel):
     )
 
 
+CsvAuthType = Literal["none", "basic", "bearer", "header"]
+HeaderName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$")]
+
+
+class CsvFields(BaseModel):
+    url: Url
+    mapper: Ref = Field(description="CSV mapper id or name")
+    auth_type: CsvAuthType = "none"
+    username: Username | None = None
+    password: SecretStr | None = None
+    token: SecretStr | None = Field(None, description="bearer token (printable ASCII)")
+    header_name: HeaderName | None = Field(None, description="custom header, e.g. X-Api-Key")
+    header_value: SecretStr | None = None
+    markings: Annotated[list[Ref], Field(max_length=20)] = Field(
+        [], description="the mapper's 'user-choice' markings: ids or TLP names"
+    )
+
+    _token = field_validator("token", "header_value")(check_token)
+
+
 class TaxiiCreate(IngesterCreate, TaxiiFields):
     pass
 
 
 class RssCreate(IngesterCreate, RssFields):
+    pass
+
+
+class CsvCreate(IngesterCreate, CsvFields):
     pass
 
 
@@ -141,6 +165,20 @@ class RssUpdate(IngesterUpdate):
     report_types: Annotated[list[Name], Field(max_length=20)] | None = None
     author: Ref | None = None
     markings: Annotated[list[Ref], Field(max_length=20)] | None = None
+
+
+class CsvUpdate(IngesterUpdate):
+    url: Url | None = None
+    mapper: Ref | None = None
+    auth_type: CsvAuthType | None = None
+    username: Username | None = None
+    password: SecretStr | None = None
+    token: SecretStr | None = None
+    header_name: HeaderName | None = None
+    header_value: SecretStr | None = None
+    markings: Annotated[list[Ref], Field(max_length=20)] | None = None
+
+    _token = field_validator("token", "header_value")(check_token)
 
 
 class HealthOut(BaseModel):

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from stixflow.access.capabilities import Capability
 from stixflow.api.deps import Caller, get_runtime, require
@@ -8,6 +8,7 @@ from stixflow.api.schemas import DeadLetterOut
 from stixflow.runtime import Runtime
 
 router = APIRouter(prefix="/api/dead-letters", tags=["import"])
+MAX_ID = 2**63 - 1  # the largest id either database stores
 reader = require(Capability.KNOWLEDGE)
 writer = require(Capability.KNOWLEDGE_UPDATE)
 
@@ -23,7 +24,7 @@ def list_dead_letters(
 
 @router.post("/{letter_id}/retry", response_model=DeadLetterOut)
 def retry_dead_letter(
-    letter_id: int,
+    letter_id: int = Path(ge=1, le=MAX_ID),
     caller: Caller = Depends(writer),
     runtime: Runtime = Depends(get_runtime),
 ) -> DeadLetterOut:
