@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import sqlite3
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,22 @@ def memory_mib() -> int | None:
     return None
 
 
+def commit() -> str | None:
+    """The checked-out commit (the working tree may differ from it)."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except OSError:
+        return None
+    return done.stdout.strip() or None
+
+
 def describe() -> dict[str, Any]:
     return {
         "nproc": len(os.sched_getaffinity(0)),
@@ -42,6 +59,7 @@ def describe() -> dict[str, Any]:
         "python": sys.version.split()[0],
         "sqlite": sqlite3.sqlite_version,
         "load_average": os.getloadavg(),
+        "commit": commit(),
     }
 
 

@@ -5,7 +5,7 @@ Adding a row to the benchmark table is adding a module here and one line to ``SC
 
 from __future__ import annotations
 
-from bench.scenarios import connector_pycti, pipeline_import, sharing, taxii_feed
+from bench.scenarios import connector_pycti, csv_import, pipeline_import, sharing, taxii_feed
 from bench.scenarios.base import Options, Row, Scenario
 
 SCENARIOS: dict[str, Scenario] = {
@@ -14,6 +14,7 @@ SCENARIOS: dict[str, Scenario] = {
     connector_pycti.NAME: connector_pycti.run,
     sharing.NAME: sharing.run,
     sharing.LATENCY_NAME: sharing.run_latency,
+    csv_import.NAME: csv_import.run,
 }
 
 __all__ = ["SCENARIOS", "Options", "Row", "Scenario"]

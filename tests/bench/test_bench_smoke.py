@@ -16,7 +16,7 @@ from bench.scenarios.base import Options
 
 @pytest.mark.timeout(60)
 def test_quick_pipeline_import_on_sqlite() -> None:
-    options = Options(workers=2, repeat=1, quick=True, pairs=("sqlite-embedded",))
+    options = Options(workers=1, repeat=1, quick=True, pairs=("sqlite-embedded",))
 
     rows = pipeline_import.run(options)
 

@@ -15,7 +15,9 @@ def mapper(name: str) -> CsvMapperSpec:
     return CsvMapperSpec.model_validate(json.loads((MAPPERS / f"{name}.json").read_text()))
 
 
-def plain_rows(path: Path, *, header: bool = False, skipinitialspace: bool = False) -> list[list[str]]:
+def plain_rows(
+    path: Path, *, header: bool = False, skipinitialspace: bool = False
+) -> list[list[str]]:
     """The data rows as the csv module reads them once '#' lines are dropped: the reference the
     expected counts are computed from, independently of the engine."""
     with path.open(encoding="utf-8", newline="") as handle:

@@ -39,9 +39,16 @@ def test_broken_rows_are_reported_by_line_and_the_rest_imports(data_dir: Path) -
 
 def test_empty_mandatory_cell_is_a_row_error() -> None:
     spec = CsvMapperSpec.model_validate(
-        {"name": "ips", "representations": [
-            {"id": "ip", "target": "ipv4-addr",
-             "attributes": [{"key": "value", "column": {"letter": "B"}}]}]}
+        {
+            "name": "ips",
+            "representations": [
+                {
+                    "id": "ip",
+                    "target": "ipv4-addr",
+                    "attributes": [{"key": "value", "column": {"letter": "B"}}],
+                }
+            ],
+        }
     )
     rows = list(Engine(spec).rows(io.StringIO("a,198.51.100.1\nb,\nc,198.51.100.2\n")))
     assert [(r.line, r.error) for r in rows if r.error] == [
@@ -52,17 +59,51 @@ def test_empty_mandatory_cell_is_a_row_error() -> None:
 
 def test_defaults_transforms_dates_and_time_zones() -> None:
     spec = CsvMapperSpec.model_validate(
-        {"name": "viriback-like", "has_header": True, "representations": [
-            {"id": "url", "target": "url", "attributes": [
-                {"key": "value", "column": {"header": "URL", "transform": {"strip_prefix": "hxxp",
-                                                                            "lower": False}}}]},
-            {"id": "mw", "target": "malware", "attributes": [
-                {"key": "name", "column": {"header": "Family", "transform": {"lower": True}},
-                 "default": "unknown"}]},
-            {"id": "ind", "target": "indicator", "attributes": [
-                {"key": "based-on", "based_on": ["url"]},
-                {"key": "valid_from", "column": {"header": "FirstSeen", "date_format": "%d-%m-%Y",
-                                                 "timezone": "Europe/Paris"}}]}]}
+        {
+            "name": "viriback-like",
+            "has_header": True,
+            "representations": [
+                {
+                    "id": "url",
+                    "target": "url",
+                    "attributes": [
+                        {
+                            "key": "value",
+                            "column": {
+                                "header": "URL",
+                                "transform": {"strip_prefix": "hxxp", "lower": False},
+                            },
+                        }
+                    ],
+                },
+                {
+                    "id": "mw",
+                    "target": "malware",
+                    "attributes": [
+                        {
+                            "key": "name",
+                            "column": {"header": "Family", "transform": {"lower": True}},
+                            "default": "unknown",
+                        }
+                    ],
+                },
+                {
+                    "id": "ind",
+                    "target": "indicator",
+                    "attributes": [
+                        {"key": "based-on", "based_on": ["url"]},
+                        {
+                            "key": "valid_from",
+                            "column": {
+                                "header": "FirstSeen",
+                                "date_format": "%d-%m-%Y",
+                                "timezone": "Europe/Paris",
+                            },
+                        },
+                    ],
+                },
+            ],
+        }
     )
     text = "Family,URL,IP,FirstSeen\n AgentTesla ,hxxps://x.example/a?b='c',1.2.3.4,02-01-2024\n"
     text += ",https://y.example/,,03-01-2024\n"
@@ -76,11 +117,21 @@ def test_defaults_transforms_dates_and_time_zones() -> None:
 
 def test_a_mapper_missing_a_mandatory_attribute_is_refused() -> None:
     spec = CsvMapperSpec.model_validate(
-        {"name": "no pattern", "representations": [
-            {"id": "ind", "target": "indicator",
-             "attributes": [{"key": "valid_from", "column": {"letter": "A"}}]},
-            {"id": "rel", "target": "indicates",
-             "attributes": [{"key": "from", "based_on": ["ind"]}]}]}
+        {
+            "name": "no pattern",
+            "representations": [
+                {
+                    "id": "ind",
+                    "target": "indicator",
+                    "attributes": [{"key": "valid_from", "column": {"letter": "A"}}],
+                },
+                {
+                    "id": "rel",
+                    "target": "indicates",
+                    "attributes": [{"key": "from", "based_on": ["ind"]}],
+                },
+            ],
+        }
     )
     with pytest.raises(InvalidInput) as caught:
         check(spec)
@@ -92,15 +143,37 @@ def test_a_mapper_missing_a_mandatory_attribute_is_refused() -> None:
 @pytest.mark.parametrize(
     ("body", "reason"),
     [
-        ({"id": "a", "target": "ipv4-addr", "attributes": [
-            {"key": "value", "column": {"letter": "A"}}, {"key": "nope", "default": "x"}]},
-         "ipv4-addr has no such attribute"),
+        (
+            {
+                "id": "a",
+                "target": "ipv4-addr",
+                "attributes": [
+                    {"key": "value", "column": {"letter": "A"}},
+                    {"key": "nope", "default": "x"},
+                ],
+            },
+            "ipv4-addr has no such attribute",
+        ),
         ({"id": "a", "target": "Banana Split", "attributes": []}, "unknown target"),
-        ({"id": "a", "target": "indicates", "attributes": [
-            {"key": "from", "based_on": ["a"]}, {"key": "to", "based_on": ["ghost"]}]},
-         "cannot reference itself"),
-        ({"id": "a", "target": "url", "attributes": [
-            {"key": "value", "column": {"header": "url"}}]}, "needs has_header: true"),
+        (
+            {
+                "id": "a",
+                "target": "indicates",
+                "attributes": [
+                    {"key": "from", "based_on": ["a"]},
+                    {"key": "to", "based_on": ["ghost"]},
+                ],
+            },
+            "cannot reference itself",
+        ),
+        (
+            {
+                "id": "a",
+                "target": "url",
+                "attributes": [{"key": "value", "column": {"header": "url"}}],
+            },
+            "needs has_header: true",
+        ),
     ],
 )
 def test_mapper_checks(body: dict, reason: str) -> None:
@@ -142,9 +215,16 @@ def test_patterns_from_a_column_are_validated() -> None:
     with pytest.raises(PatternError):
         check_pattern("[domain-name:value = x.example")
     spec = CsvMapperSpec.model_validate(
-        {"name": "patterns", "representations": [
-            {"id": "i", "target": "indicator",
-             "attributes": [{"key": "pattern", "column": {"letter": "A"}}]}]}
+        {
+            "name": "patterns",
+            "representations": [
+                {
+                    "id": "i",
+                    "target": "indicator",
+                    "attributes": [{"key": "pattern", "column": {"letter": "A"}}],
+                }
+            ],
+        }
     )
-    rows = list(Engine(spec).rows(io.StringIO("\"[url:value = 'http://a/']\"\n\"[url:value = \"\n")))
+    rows = list(Engine(spec).rows(io.StringIO('"[url:value = \'http://a/\']"\n"[url:value = "\n')))
     assert rows[0].objects and rows[1].error and "not a valid STIX 2.1 pattern" in rows[1].error

@@ -9,6 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 from stixflow.access.audit import Actor
+from stixflow.access.markings import TLP_BY_NAME
 from stixflow.access.schemas import GroupCreate
 from stixflow.access.service import AccessService
 from stixflow.csvmap.service import MapperService
@@ -20,10 +21,12 @@ from stixflow.runtime import Runtime
 from stixflow.store.base import Access, ObjectQuery
 from tests.csvmap.support import mapper, plain_rows
 from tests.ingest.servers import FeedServer, Route
-from tests.support import TLP_AMBER, TLP_GREEN, drain
+from tests.support import drain
 
 SSLBL = "csv/sslblacklist_1.csv"
 FEODO = "csv/feodo_ipblocklist_2024-03-26_23-30-15.csv"
+TLP_GREEN = TLP_BY_NAME["TLP:GREEN"]["id"]
+TLP_AMBER = TLP_BY_NAME["TLP:AMBER"]["id"]
 
 
 def serve(feeds: FeedServer, body: bytes, **headers: str) -> str:
@@ -74,7 +77,9 @@ def test_import_from_skips_older_rows_and_reset_sends_again(
     rows = plain_rows(data_dir / SSLBL)
     recent = {row[1] for row in rows if row[0] >= "2024-07-01"}
     feed = add_feed(
-        service, serve(feeds, (data_dir / SSLBL).read_bytes()), "SSLBL SHA1",
+        service,
+        serve(feeds, (data_dir / SSLBL).read_bytes()),
+        "SSLBL SHA1",
         import_from="2024-07-01T00:00:00Z",
     )
     assert service.run_now("csv", feed).queued == 3 * len(recent)
@@ -91,14 +96,20 @@ def test_markings_of_the_feed_user_not_the_admin(
     access.create_group(GroupCreate(name="Feed defaults", default_markings=["TLP:AMBER"]))
     MapperService(runtime, actor=admin).create(mapper("feodo"))
     url = serve(feeds, (data_dir / FEODO).read_bytes())
-    spec = CsvCreate(name="Feodo", url=url, mapper="Feodo Tracker C2 IPs",
-                     create_source_user=True, source_name="abuse.ch")
+    spec = CsvCreate(
+        name="Feodo",
+        url=url,
+        mapper="Feodo Tracker C2 IPs",
+        create_source_user=True,
+        source_name="abuse.ch",
+    )
     created = service.create("csv", spec)
     access.add_member("Feed defaults", created.user_id or "")
     lines = (data_dir / FEODO).read_text(encoding="utf-8").splitlines(keepends=True)
     preview = MapperService(runtime, actor=admin).test("Feodo Tracker C2 IPs", lines)
-    assert {tuple(o.get("object_marking_refs", ())) for o in preview.objects
-            if o["type"] == "indicator"} == {(TLP_GREEN,)}  # the admin testing it
+    assert {
+        tuple(o.get("object_marking_refs", ())) for o in preview.objects if o["type"] == "indicator"
+    } == {(TLP_GREEN,)}  # the admin testing it
 
     outcome = service.run_now("csv", created.id)
     assert outcome.error is None
@@ -121,8 +132,13 @@ def test_creation_needs_a_passing_test_and_auth(
         add_feed(service, url, "Feodo Tracker C2 IPs", auth_type="header")
     feodo = serve(feeds, (data_dir / FEODO).read_bytes())
     feed = add_feed(
-        service, feodo, "Feodo Tracker C2 IPs", auth_type="header", header_name="X-Api-Key",
-        header_value=SecretStr("k3y"), running=True,
+        service,
+        feodo,
+        "Feodo Tracker C2 IPs",
+        auth_type="header",
+        header_name="X-Api-Key",
+        header_value=SecretStr("k3y"),
+        running=True,
     )
     assert feeds.requests[-1][1].get("X-Api-Key") == "k3y"
     copy = duplicate(runtime, admin, feed)

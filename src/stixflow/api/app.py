@@ -12,6 +12,7 @@ from stixflow.api.routes import (
     bundles,
     connectors,
     connectors_graphql,
+    csv_mappers,
     deadletters,
     export,
     groups,
@@ -44,7 +45,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     errors.install(app)
     # sharing first: its /api/ingestion/<kind> paths must win over generic ingestion routes
-    for module in (taxii, taxii_collections, taxii_push, live_streams, streams):
+    for module in (taxii, taxii_collections, taxii_push, live_streams, streams, csv_mappers):
         app.include_router(module.router)
     for module in (
         health,

@@ -9,7 +9,10 @@ from pathlib import Path
 
 import click
 
+from stixflow.access.audit import LOCAL_ACTOR
 from stixflow.cli.context import runtime_of
+from stixflow.csvmap.service import MapperService
+from stixflow.errors import StixflowError
 from stixflow.pipeline.works import COMPLETE, Work
 from stixflow.runtime import Runtime
 from stixflow.stix.bundle import parse_bundle
@@ -23,9 +26,23 @@ NO_PROGRESS_HINT_SECONDS = 10.0
 @click.option("--source", default="import", show_default=True, help="Source recorded on objects.")
 @click.option("--wait/--no-wait", default=True, show_default=True, help="Follow the work.")
 @click.option("--inline", is_flag=True, help="Process the work in this process (no server).")
+@click.option("--mapper", help="PATH is a CSV file: map it with this CSV mapper (id or name).")
+@click.option("--marking", "markings", multiple=True, help="CSV: a 'user-choice' marking.")
 @click.pass_context
-def import_(ctx: click.Context, path: str, source: str, wait: bool, inline: bool) -> None:
-    """Queue a STIX bundle (2.0 or 2.1) from PATH, or stdin with '-'."""
+def import_(
+    ctx: click.Context,
+    path: str,
+    source: str,
+    wait: bool,
+    inline: bool,
+    mapper: str | None,
+    markings: tuple[str, ...],
+) -> None:
+    """Queue a STIX bundle (2.0 or 2.1) from PATH, or stdin with '-'; or, with --mapper, a CSV
+    file mapped by a CSV mapper (source ImportCSV; rows that cannot be mapped are listed)."""
+    if mapper is not None:
+        import_csv(ctx, path, mapper, markings, wait=wait or inline, inline=inline)
+        return
     data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     objects = parse_bundle(data)
     with runtime_of(ctx) as runtime:
@@ -41,6 +58,42 @@ def import_(ctx: click.Context, path: str, source: str, wait: bool, inline: bool
             )
             for error in work.errors[:20]:
                 click.echo(f"  {error.object_id or '-'}: {error.reason}", err=True)
+
+
+def import_csv(
+    ctx: click.Context,
+    path: str,
+    mapper: str,
+    markings: tuple[str, ...],
+    *,
+    wait: bool,
+    inline: bool,
+) -> None:
+    """Stream the CSV file through the mapper, chunk by chunk, into one work."""
+    with runtime_of(ctx) as runtime:
+        service = MapperService(runtime, actor=LOCAL_ACTOR)
+        try:
+            if path == "-":
+                done = service.import_lines(mapper, sys.stdin, name="stdin", markings=markings)
+            else:
+                with open(path, encoding="utf-8-sig", newline="") as handle:
+                    done = service.import_lines(mapper, handle, name=path, markings=markings)
+        except StixflowError as exc:
+            raise click.ClickException(str(exc)) from exc
+        for error in done.errors:
+            click.echo(f"  line {error.line}: {error.reason}", err=True)
+        click.echo(
+            f"{done.rows} rows: {done.objects} objects queued, {done.error_count} rows not mapped"
+        )
+        work = runtime.works.get(done.work_id) if done.work_id else None
+        if work is None:
+            return
+        click.echo(f"work {work.id}: {work.expected} objects queued")
+        if wait:
+            work = follow(runtime, work, inline=inline)
+            click.echo(
+                f"work {work.id}: {work.status}, {work.processed} written, {work.failed} failed"
+            )
 
 
 def follow(runtime: Runtime, work: Work, *, inline: bool) -> Work:

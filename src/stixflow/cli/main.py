@@ -11,6 +11,7 @@ from stixflow import __version__
 from stixflow.cli import (
     audit,
     connectors,
+    csv_mappers,
     deadletters,
     export,
     groups,
@@ -59,12 +60,14 @@ for command in (
     ingest.ingest,
     connectors.connectors,
     connectors.enrich,
+    csv_mappers.csv_mappers,
     sharing.taxii,
     sharing.streams,
 ):
     cli.add_command(command)
 ingest.ingest.add_command(sharing_ingest.taxii_push)
 ingest.ingest.add_command(sharing_ingest.live_stream)
+ingest.ingest.add_command(csv_mappers.csv_group)
 
 
 def main() -> None:

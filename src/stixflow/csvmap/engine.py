@@ -55,6 +55,9 @@ class Markings:
     user_choice: tuple[str, ...] = ()
 
 
+NO_MARKINGS = Markings()
+
+
 @dataclass
 class Mapped:
     line: int
@@ -106,7 +109,7 @@ class Engine:
     """One mapper ready to run: columns resolved, markings resolved, a timestamp for the run."""
 
     def __init__(
-        self, spec: CsvMapperSpec, *, markings: Markings = Markings(), stamp: str | None = None
+        self, spec: CsvMapperSpec, *, markings: Markings = NO_MARKINGS, stamp: str | None = None
     ) -> None:
         self.spec = spec
         self.markings = markings
@@ -218,8 +221,10 @@ class Engine:
             if attribute.based_on:
                 refs[attribute.key] = [o for ref in attribute.based_on for o in built.get(ref, [])]
                 continue
-            value = self._markings(attribute) if attribute.key == "object_marking_refs" else (
-                self._value(rep, attribute, cells)
+            value = (
+                self._markings(attribute)
+                if attribute.key == "object_marking_refs"
+                else (self._value(rep, attribute, cells))
             )
             if value is None or value == []:
                 continue

@@ -74,15 +74,18 @@ class Column(Strict):
 
 
 class Attribute(Strict):
-    key: Short = Field(description="STIX property (value, name, labels, hashes.SHA-256…), "
-                       "from/to, based-on, created_by or object_marking_refs")
+    key: Short = Field(
+        description="STIX property (value, name, labels, hashes.SHA-256…), "
+        "from/to, based-on, created_by or object_marking_refs"
+    )
     column: Column | None = None
     based_on: Annotated[list[Short], Field(max_length=50)] | None = Field(
         None, description="ids of representations of the same row"
     )
     default: str | list[str] | None = Field(
-        None, description="used when the cell is empty (markings: TLP names, ids, "
-        "'user-default' or 'user-choice')"
+        None,
+        description="used when the cell is empty (markings: TLP names, ids, "
+        "'user-default' or 'user-choice')",
     )
 
     @property
@@ -178,8 +181,10 @@ def _check_representation(
     for requirement in catalog.mandatory(rep.target):
         if not any(_filled(rep.attribute(key)) for key in requirement):
             names = " or ".join(requirement[:4]) + (" …" if len(requirement) > 4 else "")
-            problems.append(f"{where}: mandatory attribute {names} is not mapped "
-                            "(give it a column, a based_on or a default)")
+            problems.append(
+                f"{where}: mandatory attribute {names} is not mapped "
+                "(give it a column, a based_on or a default)"
+            )
     if rep.filter is not None:
         problems.extend(_check_column(rep.filter.column, has_header, f"{where} filter"))
     return problems

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from stixflow.csvmap.engine import Engine, Markings
+from stixflow.csvmap.engine import NO_MARKINGS, Engine, Markings
 from stixflow.csvmap.model import CsvMapperSpec
 
 PREVIEW_OBJECTS = 50
@@ -34,7 +34,7 @@ def test_mapper(
     spec: CsvMapperSpec,
     lines: Iterable[str],
     *,
-    markings: Markings = Markings(),
+    markings: Markings = NO_MARKINGS,
     max_rows: int | None = None,
     preview: int = PREVIEW_OBJECTS,
 ) -> TestResult:

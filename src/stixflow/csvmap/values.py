@@ -18,8 +18,9 @@ from stixflow.csvmap.model import Column, Transform
 
 _TRUE = frozenset({"true", "yes", "1", "y", "t"})
 _FALSE = frozenset({"false", "no", "0", "n", "f"})
-_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9-]{1,63}\.?$",
-                     re.IGNORECASE)
+_DOMAIN = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9-]{1,63}\.?$", re.IGNORECASE
+)
 
 
 def transform(value: str, how: Transform) -> str:
@@ -46,9 +47,7 @@ def parse_date(value: str, column: Column | None) -> str:
 @functools.lru_cache(maxsize=1024)
 def _parse_date(value: str, fmt: str | None, timezone: str | None) -> str:
     try:
-        if fmt is None:
-            moment = datetime.fromisoformat(value)
-        elif fmt in _ISO_FORMATS and len(value) == len(fmt) + 2 * fmt.count("%Y"):
+        if fmt is None or (fmt in _ISO_FORMATS and len(value) == len(fmt) + 2 * fmt.count("%Y")):
             moment = datetime.fromisoformat(value)
         else:
             moment = datetime.strptime(value, fmt)

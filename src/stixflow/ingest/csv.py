@@ -29,11 +29,11 @@ from stixflow.access.audit import Actor
 from stixflow.access.markings import resolve_marking
 from stixflow.access.principal import principal_of
 from stixflow.clock import now
-from stixflow.csvmap.engine import Engine, Markings, Mapped
+from stixflow.csvmap.engine import Engine, Mapped, Markings
 from stixflow.csvmap.model import CsvMapperSpec, check
 from stixflow.csvmap.reader import content_hash
 from stixflow.csvmap.store import MapperStore
-from stixflow.errors import InvalidInput, SourceError
+from stixflow.errors import InvalidInput
 from stixflow.ingest.base import FeedKind, Page, Prepared
 from stixflow.ingest.common import http_options, import_from_of, parse_timestamp
 from stixflow.ingest.http import HttpClient
@@ -57,8 +57,11 @@ class CsvFeed(FeedKind):
         with runtime.db.read() as tx:
             mapper = MapperStore(runtime.db).get_in(tx, settings.mapper)
             markings = [resolve_marking(tx, ref) for ref in settings.markings]
-        secret = {k: getattr(settings, k).get_secret_value() for k in SECRET_FIELDS
-                  if getattr(settings, k) is not None}
+        secret = {
+            k: getattr(settings, k).get_secret_value()
+            for k in SECRET_FIELDS
+            if getattr(settings, k) is not None
+        }
         config: dict[str, Any] = {
             "url": settings.url,
             "mapper": mapper.id,
@@ -69,9 +72,11 @@ class CsvFeed(FeedKind):
         }
         _check_auth(config, secret)
         notes: tuple[str, ...] = ()
-        source_changed = current is None or any(
-            current.config.get(k) != config[k] for k in ("url", "mapper", "auth_type")
-        ) or current.secret != secret
+        source_changed = (
+            current is None
+            or any(current.config.get(k) != config[k] for k in ("url", "mapper", "auth_type"))
+            or current.secret != secret
+        )
         if source_changed:
             notes = (self._verify(config, secret, mapper.spec, settings),)
         return Prepared(config=config, secret=secret, notes=notes)
@@ -94,8 +99,9 @@ class CsvFeed(FeedKind):
                 break
         if not mapped:
             why = "; ".join(failed[:3]) or "the file has no data rows"
-            raise InvalidInput(f"the test of {config['url']} with mapper {spec.name!r} mapped "
-                               f"no row: {why}")
+            raise InvalidInput(
+                f"the test of {config['url']} with mapper {spec.name!r} mapped no row: {why}"
+            )
         return f"tested: {mapped} of the first {mapped + len(failed)} rows map"
 
     def public_config(self, ingester: Ingester) -> dict[str, Any]:

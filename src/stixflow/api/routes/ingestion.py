@@ -1,4 +1,4 @@
-"""Ingesters: ``/api/ingestion/{kind}`` with kind ``taxii`` or ``rss``. Capability: INGESTION.
+"""Ingesters: ``/api/ingestion/{kind}``, kind ``taxii``, ``rss`` or ``csv``. Capability: INGESTION.
 
 List, create, get, update, delete; ``POST …/{id}/start``, ``…/stop``, ``…/reset`` (cursor back
 to ``import_from``, queue purged); ``POST …/test`` (a dry run of settings not saved yet) and
@@ -29,7 +29,7 @@ from stixflow.runtime import Runtime
 
 router = APIRouter(prefix="/api/ingestion", tags=["ingestion"])
 manager = require(Capability.INGESTION)
-Kind = Literal["taxii", "rss"]
+Kind = Literal["taxii", "rss", "csv"]
 IngesterRef = Path(description="ingester id or name", max_length=200, pattern=PRINTABLE)
 
 
