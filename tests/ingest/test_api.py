@@ -62,7 +62,7 @@ def test_rss_ingester_life_cycle(client: TestClient, runtime: Runtime, feeds: Fe
     assert reset.status_code == 200 and reset.json()["purged"] == 0
     assert client.delete(path).status_code == 204
     assert client.get(path).status_code == 404
-    assert client.get("/api/ingestion/csv").status_code == 422
+    assert client.get("/api/ingestion/json").status_code == 422
 
 
 def test_taxii_create_reports_what_it_corrected(
