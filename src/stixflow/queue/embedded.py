@@ -73,9 +73,7 @@ class EmbeddedQueue(Queue):
                 (now + self.lease_seconds, msg_id),
             )
         self._last_queue = queue
-        return Delivery(
-            queue=queue, body=zlib.decompress(body), attempts=attempts + 1, tag=msg_id
-        )
+        return Delivery(queue=queue, body=zlib.decompress(body), attempts=attempts + 1, tag=msg_id)
 
     def _next_queue(self, tx: Tx, queues: Sequence[str], now: float) -> str | None:
         """The first queue with a ready message after the one served last (no starvation)."""
