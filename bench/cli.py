@@ -42,7 +42,7 @@ BUSY_LOAD = 0.5
     show_default=True,
     help="Runs per measurement; the best is reported.",
 )
-@click.option("--quick", is_flag=True, help="Smaller inputs (mobile-attack), for a smoke run.")
+@click.option("--quick", is_flag=True, help="Smaller inputs, for a smoke run.")
 @click.option(
     "--profile",
     is_flag=True,
