@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import sys
-import uuid
 from collections.abc import Iterator
 from typing import IO, Any
 
 import click
-import orjson
 
 from stixflow.cli.context import runtime_of
 from stixflow.cli.filters import object_filters, query_of
 from stixflow.runtime import Runtime
+from stixflow.store import export as store_export
 from stixflow.store.base import Access
 
 
@@ -39,21 +38,19 @@ def export(ctx: click.Context, output: str, **filters: Any) -> None:
 
 
 def iter_objects(runtime: Runtime, filters: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    cursor = None
-    while True:
-        page = runtime.store.query(query_of(filters, cursor=cursor), access=Access.everything())
-        yield from page.objects
-        if page.next_cursor is None:
-            return
-        cursor = page.next_cursor
+    return store_export.iter_objects(runtime.store, query_of(filters), Access.everything())
 
 
 def write_bundle(handle: IO[bytes], objects: Iterator[dict[str, Any]]) -> int:
-    """Stream a bundle without holding every object in memory."""
-    handle.write(b'{"type":"bundle","id":"bundle--' + str(uuid.uuid4()).encode() + b'","objects":[')
+    """Stream a bundle without holding every object in memory; return the object count."""
     count = 0
-    for obj in objects:
-        handle.write((b"," if count else b"") + orjson.dumps(obj))
-        count += 1
-    handle.write(b"]}\n")
+
+    def counted() -> Iterator[dict[str, Any]]:
+        nonlocal count
+        for obj in objects:
+            count += 1
+            yield obj
+
+    for chunk in store_export.bundle_chunks(counted()):
+        handle.write(chunk)
     return count

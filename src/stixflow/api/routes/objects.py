@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
 from stixflow.access.capabilities import Capability
 from stixflow.api.deps import Caller, get_runtime, require
+from stixflow.api.filters import object_filters
 from stixflow.api.schemas import ObjectPage, StoredObjectOut
 from stixflow.errors import NotFound
 from stixflow.runtime import Runtime
@@ -18,31 +20,13 @@ writer = require(Capability.KNOWLEDGE_UPDATE)
 
 @router.get("", response_model=ObjectPage)
 def list_objects(
-    type: list[str] = Query(default=[], max_length=50),
-    text: str | None = Query(None, max_length=200),
-    marking: str | None = Query(None, max_length=200),
-    author: str | None = Query(None, max_length=200),
-    source: str | None = Query(None, max_length=200),
-    creator: str | None = Query(None, max_length=200),
-    modified_after: str | None = Query(None, max_length=40),
-    modified_before: str | None = Query(None, max_length=40),
+    filters: ObjectQuery = Depends(object_filters),
     limit: int = Query(100, ge=1, le=1000),
     cursor: str | None = Query(None, max_length=200),
     caller: Caller = Depends(reader),
     runtime: Runtime = Depends(get_runtime),
 ) -> ObjectPage:
-    query = ObjectQuery(
-        types=tuple(type),
-        text=text,
-        marking=marking,
-        author=author,
-        source=source,
-        creator=creator,
-        modified_after=modified_after,
-        modified_before=modified_before,
-        limit=limit,
-        cursor=cursor,
-    )
+    query = replace(filters, limit=limit, cursor=cursor)
     page = runtime.store.query(query, access=caller.access)
     return ObjectPage(objects=page.objects, next_cursor=page.next_cursor)
 
