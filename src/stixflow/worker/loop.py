@@ -8,7 +8,7 @@ import time
 
 from stixflow.connectors.bridge import import_message
 from stixflow.connectors.opencti import is_push_message
-from stixflow.errors import InvalidBundle, StixflowError, TransientBackendError
+from stixflow.errors import InvalidBundle, StixflowError
 from stixflow.queue.base import Delivery
 from stixflow.queue.message import ImportMessage
 from stixflow.runtime import Runtime
@@ -74,10 +74,7 @@ class Worker:
             return
         try:
             outcome = apply_message(self.runtime, message, self.validator)
-        except TransientBackendError as exc:
-            self._retry(delivery, exc)
-            return
-        except StixflowError as exc:
+        except StixflowError as exc:  # transient back-end errors included: retry, then dead-letter
             self._retry(delivery, exc)
             return
         except Exception as exc:  # a bug must not kill the worker: retry, then dead-letter
