@@ -9,7 +9,8 @@ from stixflow.access import audit, users
 from stixflow.access.passwords import hash_password, verify_password
 from stixflow.access.schemas import LoginIn, LoginOut
 from stixflow.access.service import issue_token, user_out
-from stixflow.clock import stix_timestamp
+from stixflow.access.tokens import digest
+from stixflow.clock import now, stix_timestamp
 from stixflow.db.base import Database, Tx
 from stixflow.errors import NotFound, Unauthenticated
 
@@ -52,3 +53,14 @@ def _checked_user(tx: Tx, credentials: LoginIn) -> users.User | None:
 @cache
 def _decoy_hash() -> str:
     return hash_password("decoy password: never matches a caller's")
+
+
+def logout(db: Database, token: str) -> bool:
+    """Revoke a token minted by ``login`` (a pasted API token is left alone); True if revoked."""
+    with db.transaction() as tx:
+        changed = tx.rowcount(
+            "UPDATE api_tokens SET revoked_at = ? WHERE token_hash = ? AND name = 'login' "
+            "AND revoked_at IS NULL",
+            (now(), digest(token)),
+        )
+    return changed > 0

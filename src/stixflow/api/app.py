@@ -32,6 +32,7 @@ from stixflow.api.routes import (
     works,
 )
 from stixflow.runtime import Runtime
+from stixflow.web import app as web
 
 
 def create_app(runtime: Runtime) -> FastAPI:
@@ -66,5 +67,6 @@ def create_app(runtime: Runtime) -> FastAPI:
         connectors_graphql,
     ):
         app.include_router(module.router)
+    web.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes)
     return app

@@ -58,17 +58,12 @@ def client_address(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def get_caller(
-    request: Request,
-    credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
-    runtime: Runtime = Depends(get_runtime),
-) -> Caller:
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthenticated("missing bearer token")
-    address = client_address(request)
-    owner = authenticate(runtime.db, credentials.credentials, address=address)
+def caller_for(runtime: Runtime, token: str, *, address: str | None) -> Caller | None:
+    """The user a token belongs to, with their capabilities and markings; None if the token is
+    unknown, expired or revoked. Shared by the API (bearer header) and the web UI (cookie)."""
+    owner = authenticate(runtime.db, token, address=address)
     if owner is None:
-        raise Unauthenticated("unknown, expired or revoked token")
+        return None
     with runtime.db.read() as tx:
         principal = principal_of(tx, owner.user_id)
     return Caller(
@@ -80,6 +75,19 @@ def get_caller(
         default_markings=principal.default_markings,
         address=address,
     )
+
+
+def get_caller(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+    runtime: Runtime = Depends(get_runtime),
+) -> Caller:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthenticated("missing bearer token")
+    caller = caller_for(runtime, credentials.credentials, address=client_address(request))
+    if caller is None:
+        raise Unauthenticated("unknown, expired or revoked token")
+    return caller
 
 
 def require(capability: Capability) -> Callable[..., Caller]:

@@ -34,13 +34,13 @@ def error_body(status: int, message: str, **extra: object) -> JSONResponse:
     return JSONResponse({"error": message, "status": status, **extra}, status, headers=headers)
 
 
-async def _stixflow_error(request: Request, exc: Exception) -> JSONResponse:
+async def stixflow_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.StixflowError)
     extra = {"capability": exc.capability} if isinstance(exc, errors.AccessDenied) else {}
     return error_body(status_for(exc), str(exc), **extra)
 
 
-async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+async def validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     details = [
         {"where": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg", "")}
@@ -50,5 +50,5 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
-    app.add_exception_handler(errors.StixflowError, _stixflow_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(errors.StixflowError, stixflow_error)
+    app.add_exception_handler(RequestValidationError, validation_error)

@@ -1,0 +1,1 @@
+"""One module per page or tab; each exposes ``router``."""
