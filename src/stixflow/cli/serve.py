@@ -91,6 +91,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, worker_count: 
 
 def _announce(host: str, port: int, email: str, token: str | None, created: bool) -> None:
     click.echo(f"stixflow is listening on http://{host}:{port}  (API docs: /api/docs)")
+    click.echo(f"web UI: http://{host}:{port}/  (sign in with the admin token or email + password)")
     click.echo(f"admin: {email}")
     if token and created:
         click.echo(f"admin token (shown once, keep it): {token}")

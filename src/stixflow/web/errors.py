@@ -25,7 +25,7 @@ def is_page(request: Request) -> bool:
 
 async def login_required(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, LoginRequired)
-    target = f"/login?next={quote(exc.next_url, safe='/')}&expired=1"
+    target = f"/login?next={quote(exc.next_url, safe='/')}" + ("&expired=1" if exc.expired else "")
     if request.headers.get("hx-request"):
         return Response(status_code=200, headers={"HX-Redirect": target})
     return RedirectResponse(target, status_code=303)

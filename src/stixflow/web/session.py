@@ -25,9 +25,10 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 class LoginRequired(Exception):
     """No live session: go to the login page, then come back to ``next_url``."""
 
-    def __init__(self, next_url: str) -> None:
+    def __init__(self, next_url: str, *, expired: bool) -> None:
         super().__init__(next_url)
         self.next_url = next_url
+        self.expired = expired  # a session cookie came, but its token is dead
 
 
 class CrossOrigin(Exception):
@@ -42,7 +43,7 @@ def page_caller(request: Request, runtime: Runtime = Depends(get_runtime)) -> Ca
     token = request.cookies.get(COOKIE)
     caller = caller_for(runtime, token, address=client_address(request)) if token else None
     if caller is None:
-        raise LoginRequired(_return_path(request))
+        raise LoginRequired(_return_path(request), expired=bool(token))
     return caller
 
 

@@ -65,8 +65,10 @@ def sign_in(
 
 @router.post("/logout")
 def sign_out(request: Request, runtime: Runtime = Depends(get_runtime)) -> Response:
+    if not same_origin(request):
+        raise CrossOrigin(request.headers.get("origin", ""))
     token = request.cookies.get(COOKIE)
-    if token and same_origin(request):
+    if token:
         logout(runtime.db, token)
     answer = RedirectResponse("/login", status_code=303)
     answer.delete_cookie(COOKIE)

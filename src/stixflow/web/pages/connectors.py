@@ -1,7 +1,176 @@
-"""Placeholder: filled in by the page's own work."""
+"""``/data/ingestion/connectors``: registered and built-in connectors, a connector's page with
+its state and works, and the "Reset state" flow (``CONNECTOR_STATE``).
+
+Reading needs ``KNOWLEDGE``; resetting and deleting need ``CONNECTOR_STATE`` (the actions are not
+rendered without it, and a direct POST gets the 403 page). A reset answers with an
+``HX-Trigger: connectors-changed`` event: the table and the details panel reload themselves.
+A delete answers with the table itself.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import json
+from typing import Any
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from stixflow.access.capabilities import Capability
+from stixflow.api.deps import Caller, get_runtime
+from stixflow.connectors.activity import objects_ingested
+from stixflow.connectors.schemas import ConnectorOut
+from stixflow.connectors.service import ConnectorService
+from stixflow.pipeline.works import Work
+from stixflow.runtime import Runtime
+from stixflow.web.session import page_require
+from stixflow.web.templating import render
+
+router = APIRouter(prefix="/data/ingestion/connectors")
+reader = page_require(Capability.KNOWLEDGE)
+state_manager = page_require(Capability.CONNECTOR_STATE)
+CHANGED = {"HX-Trigger": "connectors-changed"}
+WORKS_SHOWN = 50
+
+
+def connectors_of(caller: Caller, runtime: Runtime) -> ConnectorService:
+    return ConnectorService(runtime, actor=caller.actor)
+
+
+def is_alive(connector: ConnectorOut) -> bool:
+    return connector.status in ("alive", "running")
+
+
+def table_context(service: ConnectorService) -> dict[str, Any]:
+    connectors = [service.out(connector) for connector in service.list()]
+    ingested = objects_ingested(service.runtime.db, (c.id for c in connectors))
+    return {"connectors": connectors, "ingested": ingested, "is_alive": is_alive}
+
+
+def details_context(service: ConnectorService, connector_id: str) -> dict[str, Any]:
+    connector = service.out(service.get(connector_id))
+    state = json.dumps(connector.state, indent=2, sort_keys=True) if connector.state else None
+    return {"connector": connector, "state_text": state, "is_alive": is_alive}
+
+
+def recent_works(service: ConnectorService, connector_id: str) -> list[Work]:
+    """The connector's latest works; those with failures come with their errors."""
+    works = service.works(connector_id, limit=WORKS_SHOWN)
+    return [(service.runtime.works.get(w.id) or w) if w.failed else w for w in works]
+
+
+@router.get("")
+def connectors_page(
+    request: Request,
+    part: str | None = None,
+    caller: Caller = Depends(reader),
+    runtime: Runtime = Depends(get_runtime),
+) -> Response:
+    """The Connectors tab; ``?part=table`` is only its table (to refresh it)."""
+    template = "ingestion/connectors_table.html" if part == "table" else "ingestion/connectors.html"
+    return render(
+        request,
+        template,
+        caller=caller,
+        active="ingestion",
+        tab="connectors",
+        **table_context(connectors_of(caller, runtime)),
+    )
+
+
+@router.get("/{connector_id}")
+def connector_page(
+    connector_id: str,
+    request: Request,
+    caller: Caller = Depends(reader),
+    runtime: Runtime = Depends(get_runtime),
+) -> Response:
+    service = connectors_of(caller, runtime)
+    return render(
+        request,
+        "connectors/page.html",
+        caller=caller,
+        active="ingestion",
+        works=recent_works(service, connector_id),
+        **details_context(service, connector_id),
+    )
+
+
+@router.get("/{connector_id}/details")
+def connector_details(
+    connector_id: str,
+    request: Request,
+    caller: Caller = Depends(reader),
+    runtime: Runtime = Depends(get_runtime),
+) -> Response:
+    service = connectors_of(caller, runtime)
+    return render(
+        request,
+        "connectors/details.html",
+        caller=caller,
+        **details_context(service, connector_id),
+    )
+
+
+@router.get("/{connector_id}/works")
+def connector_works(
+    connector_id: str,
+    request: Request,
+    caller: Caller = Depends(reader),
+    runtime: Runtime = Depends(get_runtime),
+) -> Response:
+    works = recent_works(connectors_of(caller, runtime), connector_id)
+    return render(
+        request, "connectors/works.html", caller=caller, connector_id=connector_id, works=works
+    )
+
+
+@router.get("/{connector_id}/reset")
+def reset_confirmation(
+    connector_id: str,
+    request: Request,
+    caller: Caller = Depends(state_manager),
+    runtime: Runtime = Depends(get_runtime),
+) -> Response:
+    service = connectors_of(caller, runtime)
+    connector = service.get(connector_id)
+    return render(
+        request,
+        "connectors/reset_confirm.html",
+        caller=caller,
+        connector=connector,
+        messages=service.reset_preview(connector_id),
+    )
+
+
+@router.post("/{connector_id}/reset")
+def reset_state(
+    connector_id: str,
+    request: Request,
+    caller: Caller = Depends(state_manager),
+    runtime: Runtime = Depends(get_runtime),
+) -> Response:
+    service = connectors_of(caller, runtime)
+    connector = service.get(connector_id)
+    purged = service.reset(connector_id)
+    return render(
+        request,
+        "connectors/reset_done.html",
+        caller=caller,
+        connector=connector,
+        purged=purged,
+        headers=CHANGED,
+    )
+
+
+@router.post("/{connector_id}/delete")
+def delete_connector(
+    connector_id: str,
+    request: Request,
+    caller: Caller = Depends(state_manager),
+    runtime: Runtime = Depends(get_runtime),
+) -> Response:
+    service = connectors_of(caller, runtime)
+    service.delete(connector_id)
+    return render(
+        request, "ingestion/connectors_table.html", caller=caller, **table_context(service)
+    )
