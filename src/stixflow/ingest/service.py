@@ -223,6 +223,12 @@ class IngestionService:
         found = preview(self.runtime, feed, draft)
         return PreviewOut(objects=found.objects, fetched=found.fetched, truncated=found.truncated)
 
+    def test_update(self, kind: str, ref: str, patch: IngesterUpdate) -> PreviewOut:
+        """A dry run of an ingester's settings with ``patch`` applied: nothing saved."""
+        current = self.records.get(ref, kind=kind)
+        merged = {**self.fields_of(current), **patch.model_dump(exclude_unset=True)}
+        return self.test(kind, _validate(CREATE_MODELS[kind], merged))
+
     def test_existing(self, kind: str, ref: str) -> PreviewOut:
         ingester = self.records.get(ref, kind=kind)
         found = preview(self.runtime, feed_kind(kind), ingester)

@@ -1,7 +1,16 @@
-"""Placeholder: filled in by the page's own work."""
+"""``/data/ingestion/taxii``: TAXII 2.1 collections polled for new objects (INGESTION)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from stixflow.ingest.schemas import TaxiiCreate, TaxiiUpdate
+from stixflow.web.pages.feed_tabs import FeedTab, feed_router
 
-router = APIRouter()
+TAXII = FeedTab(
+    kind="taxii",
+    label="TAXII feed",
+    intro="Ingest a TAXII 2.1 collection from a TAXII server or another platform.",
+    create_model=TaxiiCreate,
+    update_model=TaxiiUpdate,
+)
+
+router = feed_router(TAXII)
