@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from tests.web.conftest import ADMIN_EMAIL, PHONE, UiInstance, login, shot
+from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, PHONE, UiInstance, login, shot
 
 
 def test_password_login_shows_the_dashboard_and_sign_out_ends_the_session(
@@ -53,7 +53,10 @@ def test_an_expired_session_goes_back_to_the_login_page_and_returns(
     page.goto("/data/ingestion/rss")
     assert "/login" in page.url
     assert "session ended" in page.locator(".alert-info").inner_text()
-    login(page)
+    page.fill("#login-email", ADMIN_EMAIL)
+    page.fill("#login-password", ADMIN_PASSWORD)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_selector("#rss-table")
     assert page.url.endswith("/data/ingestion/rss")
 
 
