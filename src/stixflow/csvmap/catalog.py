@@ -136,3 +136,13 @@ def mandatory(target: str) -> tuple[tuple[str, ...], ...]:
 
 def known_targets() -> str:
     return ", ".join(sorted([*SDOS, *SCOS])) + ", or a relationship type (e.g. indicates)"
+
+
+def attributes_of(target: str) -> dict[str, Kind]:
+    """Every attribute a representation of ``target`` can fill, in display order (for forms)."""
+    if target in SDOS:
+        return {**SDOS[target], **_SDO_COMMON}
+    if target in SCOS:
+        hashes = {f"hashes.{a}": Kind.HASH for a in HASH_ALGORITHMS} if target in HASHED else {}
+        return {**SCOS[target], **hashes, **_SCO_COMMON}
+    return dict(RELATIONSHIP)

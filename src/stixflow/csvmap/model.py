@@ -236,3 +236,21 @@ def _check_column(column: Column, has_header: bool, at: str) -> list[str]:
     if column.header is not None and not has_header:
         return [f"{at}: header name {column.header!r} needs has_header: true"]
     return []
+
+
+def representation_problems(spec: CsvMapperSpec) -> dict[str, list[str]]:
+    """What ``check`` would say about each representation, by representation id (for forms)."""
+    by_id = {r.id: r for r in spec.representations}
+    return {
+        rep.id: _check_representation(rep, by_id, spec.has_header) for rep in spec.representations
+    }
+
+
+def asks_user_choice(spec: CsvMapperSpec) -> bool:
+    """True when a representation's markings are "let the user choose" (a feed then picks them)."""
+    return any(
+        USER_CHOICE in a.defaults
+        for rep in spec.representations
+        for a in rep.attributes
+        if a.key == "object_marking_refs"
+    )

@@ -66,3 +66,24 @@ def test_mapper(
 
 test_mapper.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
 TestResult.__test__ = False  # type: ignore[attr-defined]
+
+
+def problem_column(spec: CsvMapperSpec, reason: str) -> str | None:
+    """The column (letter or header name) a row problem is about, when the reason names a
+    representation's attribute ("ip: '1.2.x' is not an IPv4 address" → the column of ip.value)."""
+    rep = next(
+        (r for r in spec.representations if reason.startswith((f"{r.id}:", f"{r.id}."))), None
+    )
+    if rep is None:
+        return None
+    rest = reason[len(rep.id) :]
+    if rest.startswith("."):
+        key = rest[1:].split(":", 1)[0]
+    elif "empty mandatory cell for " in rest:
+        key = rest.rsplit("empty mandatory cell for ", 1)[1].strip()
+    else:
+        key = "pattern" if rep.target == "indicator" else "value"
+    attribute = rep.attribute(key)
+    if attribute is None or attribute.column is None:
+        return None
+    return attribute.column.letter or attribute.column.header
