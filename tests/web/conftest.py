@@ -97,5 +97,7 @@ def shot(page: object, name: str, *, full_page: bool = True) -> Path:
     """Save a screenshot of the page as ``docs/screenshots/<name>.png``."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    if full_page:  # a sticky bar would be painted mid-page in a full-page capture
+        page.add_style_tag(content=".topbar { position: static; }")  # type: ignore[attr-defined]
     page.screenshot(path=str(path), full_page=full_page)  # type: ignore[attr-defined]
     return path
