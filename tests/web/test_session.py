@@ -15,6 +15,7 @@ from stixflow.access.service import AccessService
 from stixflow.api.app import create_app
 from stixflow.runtime import Runtime
 from stixflow.web.session import COOKIE
+from tests.support import drain, malware
 
 BASE = "http://testserver"
 SAME_ORIGIN = {"Origin": BASE}
@@ -152,3 +153,18 @@ def test_the_front_end_library_is_served_locally(browser: TestClient) -> None:
     login = browser.get("/login").text
     assert 'src="/static/vendor/htmx.min.js"' in login
     assert "//unpkg" not in login and "cdn" not in login.lower()
+
+
+def test_hostile_names_are_shown_as_text_not_run(
+    browser: TestClient, runtime: Runtime, admin_token: str
+) -> None:
+    hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    body = {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": [malware(hostile)]}
+    auth = {"Authorization": f"Bearer {admin_token}"}
+    work = browser.post("/api/bundles", json=body, headers=auth).json()["work_id"]
+    drain(runtime, work)
+    sign_in(browser, token=admin_token)
+    for page in ("/", "/knowledge/objects", "/knowledge/objects?text=script"):
+        html = browser.get(page).text
+        assert "<script>alert" not in html and "<img src=x" not in html, page
+    assert "&lt;script&gt;alert" in browser.get("/knowledge/objects?text=script").text

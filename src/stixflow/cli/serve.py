@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import threading
+from contextlib import ExitStack
 from types import FrameType
 
 import click
@@ -36,11 +38,19 @@ def migrate(ctx: click.Context) -> None:
 
 @click.command()
 @click.option("--name", default="worker", help="Name used in logs.")
+@click.option(
+    "--exit-with-parent",
+    is_flag=True,
+    hidden=True,
+    help="Stop when the process that started this worker is gone (used by `serve`).",
+)
 @click.pass_context
-def worker(ctx: click.Context, name: str) -> None:
+def worker(ctx: click.Context, name: str, exit_with_parent: bool) -> None:
     """Consume queued bundles and write them to the store until stopped (SIGTERM/SIGINT)."""
     stop = threading.Event()
     _stop_on_signals(stop)
+    if exit_with_parent:
+        _stop_when_orphaned(stop)
     with runtime_of(ctx) as runtime:
         Worker(runtime, name=name).run(stop)
 
@@ -62,31 +72,25 @@ def serve(ctx: click.Context, host: str | None, port: int | None, worker_count: 
     host = host or settings.http_host
     port = settings.http_port if port is None else port
     worker_count = settings.workers if worker_count is None else worker_count
-    with runtime_of(ctx) as runtime:
+    with runtime_of(ctx) as runtime, ExitStack() as running:
         admin = ensure_admin(runtime.db, settings)
         _announce(host, port, admin.email, admin.token, admin.created)
+        # each part is stopped at exit (in reverse order), even when stopping another one fails
         supervisor = WorkerSupervisor(worker_count)
         supervisor.start()
-        manager = IngestionManager(runtime)
-        manager.start()
-        enrichment = EnrichmentDispatcher(runtime)
-        enrichment.start()
-        syncs = SyncManager(runtime)
-        syncs.start()
-        try:
-            # live streams never end by themselves: give their connections 5 s at shutdown
-            uvicorn.run(
-                create_app(runtime),
-                host=host,
-                port=port,
-                log_level="info",
-                timeout_graceful_shutdown=5,
-            )
-        finally:
-            syncs.stop()
-            enrichment.stop()
-            manager.stop()
-            supervisor.stop()
+        running.callback(supervisor.stop)
+        parts = (IngestionManager(runtime), EnrichmentDispatcher(runtime), SyncManager(runtime))
+        for part in parts:
+            part.start()
+            running.callback(part.stop)
+        # live streams never end by themselves: give their connections 5 s at shutdown
+        uvicorn.run(
+            create_app(runtime),
+            host=host,
+            port=port,
+            log_level="info",
+            timeout_graceful_shutdown=5,
+        )
 
 
 def _announce(host: str, port: int, email: str, token: str | None, created: bool) -> None:
@@ -111,7 +115,10 @@ class WorkerSupervisor:
         self._thread = threading.Thread(target=self._watch, name="worker-supervisor", daemon=True)
 
     def _spawn(self, index: int) -> subprocess.Popen[bytes]:
-        command = [sys.executable, "-m", "stixflow", "worker", "--name", f"worker-{index}"]
+        command = [
+            *(sys.executable, "-m", "stixflow", "worker"),
+            *("--name", f"worker-{index}", "--exit-with-parent"),
+        ]
         return subprocess.Popen(command)
 
     def start(self) -> None:
@@ -122,7 +129,8 @@ class WorkerSupervisor:
     def _watch(self) -> None:
         while not self._stop.wait(2.0):
             for index, process in enumerate(self.processes):
-                if process.poll() is not None and not self._stop.is_set():
+                # exit code 0: the worker was asked to stop (a signal to the process group)
+                if process.poll() not in (None, 0) and not self._stop.is_set():
                     click.echo(
                         f"worker-{index} exited ({process.returncode}); restarting", err=True
                     )
@@ -137,6 +145,18 @@ class WorkerSupervisor:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def _stop_when_orphaned(stop: threading.Event, *, every: float = 1.0) -> None:
+    """Set ``stop`` once this process's parent has gone (it is then re-parented)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while not stop.wait(every):
+            if os.getppid() != parent:
+                stop.set()
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _stop_on_signals(stop: threading.Event) -> None:
