@@ -39,18 +39,19 @@ def migrate(ctx: click.Context) -> None:
 @click.command()
 @click.option("--name", default="worker", help="Name used in logs.")
 @click.option(
-    "--exit-with-parent",
-    is_flag=True,
+    "--parent-pid",
+    type=int,
+    default=None,
     hidden=True,
-    help="Stop when the process that started this worker is gone (used by `serve`).",
+    help="Stop when this process (the `serve` that started the worker) is gone.",
 )
 @click.pass_context
-def worker(ctx: click.Context, name: str, exit_with_parent: bool) -> None:
+def worker(ctx: click.Context, name: str, parent_pid: int | None) -> None:
     """Consume queued bundles and write them to the store until stopped (SIGTERM/SIGINT)."""
     stop = threading.Event()
     _stop_on_signals(stop)
-    if exit_with_parent:
-        _stop_when_orphaned(stop)
+    if parent_pid is not None:
+        _stop_when_orphaned(stop, parent_pid)
     with runtime_of(ctx) as runtime:
         Worker(runtime, name=name).run(stop)
 
@@ -117,7 +118,7 @@ class WorkerSupervisor:
     def _spawn(self, index: int) -> subprocess.Popen[bytes]:
         command = [
             *(sys.executable, "-m", "stixflow", "worker"),
-            *("--name", f"worker-{index}", "--exit-with-parent"),
+            *("--name", f"worker-{index}", "--parent-pid", str(os.getpid())),
         ]
         return subprocess.Popen(command)
 
@@ -147,14 +148,14 @@ class WorkerSupervisor:
                 process.kill()
 
 
-def _stop_when_orphaned(stop: threading.Event, *, every: float = 1.0) -> None:
-    """Set ``stop`` once this process's parent has gone (it is then re-parented)."""
-    parent = os.getppid()
+def _stop_when_orphaned(stop: threading.Event, parent: int, *, every: float = 1.0) -> None:
+    """Set ``stop`` once ``parent`` is no longer this process's parent (it died, and this
+    process was re-parented), including when that happened before this process got here."""
 
     def watch() -> None:
-        while not stop.wait(every):
-            if os.getppid() != parent:
-                stop.set()
+        while os.getppid() == parent and not stop.wait(every):
+            pass
+        stop.set()
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
