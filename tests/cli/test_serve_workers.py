@@ -41,11 +41,12 @@ def test_workers_exit_when_serve_is_killed_alone(tmp_path: Path) -> None:
         assert wait_gone(workers) == [], "workers outlived their serve"
     finally:
         instance.kill()
+        instance.close()
 
 
 def test_a_terminated_serve_takes_its_workers_along(tmp_path: Path) -> None:
     instance = Instance("group", tmp_path).start()
     assert instance.process is not None
     workers = children(instance.process.pid)
-    instance.stop()  # SIGTERM to the whole process group, as a service manager does
+    instance.close()  # SIGTERM to the whole process group, as a service manager does
     assert wait_gone(workers) == []

@@ -10,6 +10,8 @@ A delete answers with the table itself.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -22,6 +24,7 @@ from stixflow.connectors.schemas import ConnectorOut
 from stixflow.connectors.service import ConnectorService
 from stixflow.pipeline.works import Work
 from stixflow.runtime import Runtime
+from stixflow.web.pages.ingestion import tab_page
 from stixflow.web.session import page_require
 from stixflow.web.templating import render
 
@@ -32,8 +35,25 @@ CHANGED = {"HX-Trigger": "connectors-changed"}
 WORKS_SHOWN = 50
 
 
-def connectors_of(caller: Caller, runtime: Runtime) -> ConnectorService:
-    return ConnectorService(runtime, actor=caller.actor)
+@dataclass(frozen=True)
+class Visit:
+    """The signed-in caller of a connectors page, with their connector service."""
+
+    caller: Caller
+    service: ConnectorService
+
+
+def visit_as(require: Callable[..., Caller]) -> Callable[..., Visit]:
+    """A page dependency: a ``Visit`` by a caller that ``require`` lets in."""
+
+    def visit(caller: Caller = Depends(require), runtime: Runtime = Depends(get_runtime)) -> Visit:
+        return Visit(caller, ConnectorService(runtime, actor=caller.actor))
+
+    return visit
+
+
+reading = visit_as(reader)
+managing = visit_as(state_manager)
 
 
 def is_alive(connector: ConnectorOut) -> bool:
@@ -60,102 +80,70 @@ def recent_works(service: ConnectorService, connector_id: str) -> list[Work]:
 
 @router.get("")
 def connectors_page(
-    request: Request,
-    part: str | None = None,
-    caller: Caller = Depends(reader),
-    runtime: Runtime = Depends(get_runtime),
+    request: Request, part: str | None = None, visit: Visit = Depends(reading)
 ) -> Response:
     """The Connectors tab; ``?part=table`` is only its table (to refresh it)."""
-    template = "ingestion/connectors_table.html" if part == "table" else "ingestion/connectors.html"
-    return render(
-        request,
-        template,
-        caller=caller,
-        active="ingestion",
-        tab="connectors",
-        **table_context(connectors_of(caller, runtime)),
-    )
+    context = table_context(visit.service)
+    return tab_page(request, visit.caller, tab="connectors", part=part, context=context)
 
 
 @router.get("/{connector_id}")
 def connector_page(
-    connector_id: str,
-    request: Request,
-    caller: Caller = Depends(reader),
-    runtime: Runtime = Depends(get_runtime),
+    connector_id: str, request: Request, visit: Visit = Depends(reading)
 ) -> Response:
-    service = connectors_of(caller, runtime)
     return render(
         request,
         "connectors/page.html",
-        caller=caller,
+        caller=visit.caller,
         active="ingestion",
-        works=recent_works(service, connector_id),
-        **details_context(service, connector_id),
+        works=recent_works(visit.service, connector_id),
+        **details_context(visit.service, connector_id),
     )
 
 
 @router.get("/{connector_id}/details")
 def connector_details(
-    connector_id: str,
-    request: Request,
-    caller: Caller = Depends(reader),
-    runtime: Runtime = Depends(get_runtime),
+    connector_id: str, request: Request, visit: Visit = Depends(reading)
 ) -> Response:
-    service = connectors_of(caller, runtime)
-    return render(
-        request,
-        "connectors/details.html",
-        caller=caller,
-        **details_context(service, connector_id),
-    )
+    context = details_context(visit.service, connector_id)
+    return render(request, "connectors/details.html", caller=visit.caller, **context)
 
 
 @router.get("/{connector_id}/works")
 def connector_works(
-    connector_id: str,
-    request: Request,
-    caller: Caller = Depends(reader),
-    runtime: Runtime = Depends(get_runtime),
+    connector_id: str, request: Request, visit: Visit = Depends(reading)
 ) -> Response:
-    works = recent_works(connectors_of(caller, runtime), connector_id)
+    works = recent_works(visit.service, connector_id)
     return render(
-        request, "connectors/works.html", caller=caller, connector_id=connector_id, works=works
+        request,
+        "connectors/works.html",
+        caller=visit.caller,
+        connector_id=connector_id,
+        works=works,
     )
 
 
 @router.get("/{connector_id}/reset")
 def reset_confirmation(
-    connector_id: str,
-    request: Request,
-    caller: Caller = Depends(state_manager),
-    runtime: Runtime = Depends(get_runtime),
+    connector_id: str, request: Request, visit: Visit = Depends(managing)
 ) -> Response:
-    service = connectors_of(caller, runtime)
-    connector = service.get(connector_id)
     return render(
         request,
         "connectors/reset_confirm.html",
-        caller=caller,
-        connector=connector,
-        messages=service.reset_preview(connector_id),
+        caller=visit.caller,
+        connector=visit.service.get(connector_id),
+        messages=visit.service.reset_preview(connector_id),
     )
 
 
 @router.post("/{connector_id}/reset")
-def reset_state(
-    connector_id: str,
-    request: Request,
-    caller: Caller = Depends(state_manager),
-    runtime: Runtime = Depends(get_runtime),
-) -> Response:
-    service = connectors_of(caller, runtime)
-    connector = service.get(connector_id)
-    purged = service.reset(connector_id)
+def reset_state(connector_id: str, request: Request, visit: Visit = Depends(managing)) -> Response:
+    connector = visit.service.get(connector_id)
+    purged = visit.service.reset(connector_id)
     return render(
         request,
         "connectors/reset_done.html",
-        caller=caller,
+        caller=visit.caller,
         connector=connector,
         purged=purged,
         headers=CHANGED,
@@ -164,13 +152,8 @@ def reset_state(
 
 @router.post("/{connector_id}/delete")
 def delete_connector(
-    connector_id: str,
-    request: Request,
-    caller: Caller = Depends(state_manager),
-    runtime: Runtime = Depends(get_runtime),
+    connector_id: str, request: Request, visit: Visit = Depends(managing)
 ) -> Response:
-    service = connectors_of(caller, runtime)
-    service.delete(connector_id)
-    return render(
-        request, "ingestion/connectors_table.html", caller=caller, **table_context(service)
-    )
+    visit.service.delete(connector_id)
+    context = table_context(visit.service)
+    return render(request, "ingestion/connectors_table.html", caller=visit.caller, **context)

@@ -1,14 +1,17 @@
 """``/data/ingestion/csv``: the CSV feeds tab (capability INGESTION).
 
-A feed is created from a modal form whose Create button stays disabled until "Verify" has
-fetched the URL and mapped it with the chosen mapper (up to 50 objects listed). The markings
-field appears only when the chosen mapper lets the user choose markings, and then lists the
-markings of the user responsible for the data (not the caller's). Duplicate opens the same form
-pre-filled, named ``<name>-copy``; credentials the form leaves blank are taken from the original.
+The tab, its table and its rows' actions are the shared feed tab's (``feed_routes``), with a
+column naming each feed's mapper. The form is CSV's own: a feed is created from a modal form whose
+Create button stays disabled until "Verify" has fetched the URL and mapped it with the chosen
+mapper (up to 50 objects listed). The markings field appears only when the chosen mapper lets the
+user choose markings, and then lists the markings of the user responsible for the data (not the
+caller's). Duplicate opens the same form pre-filled, named ``<name>-copy``; credentials the form
+leaves blank are taken from the original.
 """
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -16,27 +19,32 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from stixflow.access.capabilities import Capability
 from stixflow.access.markings import list_markings
 from stixflow.access.principal import principal_of
 from stixflow.access.service import AccessService
-from stixflow.api.deps import Caller, get_runtime
+from stixflow.api.deps import Caller
 from stixflow.csvmap.model import asks_user_choice
 from stixflow.csvmap.service import MapperService
 from stixflow.errors import NotFound, StixflowError
 from stixflow.ingest.csv import SECRET_FIELDS
 from stixflow.ingest.schemas import CsvCreate, CsvUpdate, IngesterOut
-from stixflow.ingest.service import IngestionService
-from stixflow.runtime import Runtime
 from stixflow.web.forms import FieldErrors, parse_form
 from stixflow.web.pages.csv_mappers import preview_rows
-from stixflow.web.session import page_require
+from stixflow.web.pages.feed_routes import table_routes
+from stixflow.web.pages.feed_tabs import FeedContext, FeedPages, FeedTab
+from stixflow.web.pages.ingestion import CLOSE_MODAL, manager
 from stixflow.web.templating import render
 
-router = APIRouter()
-manager = page_require(Capability.INGESTION)
-TAB = "/data/ingestion/csv"
-KIND = "csv"
+CSV = FeedTab(
+    kind="csv",
+    label="CSV feed",
+    intro="CSV feeds import a CSV file published at a URL with a CSV mapper.",
+    create_model=CsvCreate,
+    update_model=CsvUpdate,
+    extra_column="CSV mapper",
+    reset_hint="Its next run imports the whole file again from the import date.",
+)
+KIND = CSV.kind
 AUTH_TYPES = (
     ("none", "None"),
     ("basic", "Basic user / password"),
@@ -46,19 +54,27 @@ AUTH_TYPES = (
 PERIODS = (("PT1H", "every hour"), ("PT15M", "every 15 minutes"), ("P1D", "every day"))
 
 
-class Pages:
-    """What the tab's handlers share: the services for this caller, and the form's choices."""
+class CsvPages(FeedPages):
+    """The shared tab, on CSV's page, with each feed's mapper in the extra column."""
 
-    def __init__(
-        self, caller: Caller = Depends(manager), runtime: Runtime = Depends(get_runtime)
-    ) -> None:
-        self.caller = caller
-        self.runtime = runtime
-        self.feeds = IngestionService(runtime, actor=caller.actor)
-        self.mappers = MapperService(runtime, actor=caller.actor)
+    page_template = "ingestion/csv.html"
 
-    def mapper_names(self) -> dict[str, str]:
-        return {m.id: m.name for m in self.mappers.list()}
+    def extra_cells(self, ctx: FeedContext, feeds: list[IngesterOut]) -> dict[str, str]:
+        mappers = MapperService(ctx.runtime, actor=ctx.caller.actor)
+        names = {mapper.id: mapper.name for mapper in mappers.list()}
+        cells = {}
+        for feed in feeds:
+            mapper = feed.settings.get("mapper", "")
+            cells[feed.id] = names.get(mapper, mapper)
+        return cells
+
+
+class CsvContext(FeedContext):
+    """A feed tab's context, with the mappers and the form's choices."""
+
+    @cached_property
+    def mappers(self) -> MapperService:
+        return MapperService(self.runtime, actor=self.caller.actor)
 
     def users(self) -> list[tuple[str, str]]:
         access = AccessService(self.runtime.db, self.runtime.store, actor=self.caller.actor)
@@ -81,55 +97,9 @@ class Pages:
         return [(m.id, m.name) for m in found]
 
 
-# -- the tab and its rows ------------------------------------------------------------------
-
-
-@router.get(TAB)
-def tab(request: Request, pages: Pages = Depends()) -> Response:
-    return render(
-        request,
-        "ingestion/csv.html",
-        caller=pages.caller,
-        active="ingestion",
-        tab="csv",
-        feeds=pages.feeds.list(KIND),
-        mapper_names=pages.mapper_names(),
-    )
-
-
-def table(request: Request, pages: Pages, headers: dict[str, str] | None = None) -> HTMLResponse:
-    return render(
-        request,
-        "ingestion/csv_table.html",
-        feeds=pages.feeds.list(KIND),
-        mapper_names=pages.mapper_names(),
-        headers=headers,
-    )
-
-
-def row(request: Request, pages: Pages, feed: IngesterOut) -> HTMLResponse:
-    return render(request, "ingestion/csv_row.html", feed=feed, mapper_names=pages.mapper_names())
-
-
-@router.post(TAB + "/{ref}/start")
-def start(ref: str, request: Request, pages: Pages = Depends()) -> Response:
-    return row(request, pages, pages.feeds.set_running(KIND, ref, True))
-
-
-@router.post(TAB + "/{ref}/stop")
-def stop(ref: str, request: Request, pages: Pages = Depends()) -> Response:
-    return row(request, pages, pages.feeds.set_running(KIND, ref, False))
-
-
-@router.post(TAB + "/{ref}/reset")
-def reset(ref: str, request: Request, pages: Pages = Depends()) -> Response:
-    return row(request, pages, pages.feeds.reset(KIND, ref).ingester)
-
-
-@router.post(TAB + "/{ref}/delete")
-def delete(ref: str, pages: Pages = Depends()) -> Response:
-    pages.feeds.delete(KIND, ref)
-    return HTMLResponse("")
+PAGES = CsvPages(CSV)
+router = APIRouter(prefix=CSV.path)
+table_routes(router, PAGES)
 
 
 # -- the form: create, duplicate, edit -----------------------------------------------------
@@ -137,7 +107,7 @@ def delete(ref: str, pages: Pages = Depends()) -> Response:
 
 def form_page(
     request: Request,
-    pages: Pages,
+    ctx: CsvContext,
     values: dict[str, Any],
     *,
     mode: str,
@@ -152,31 +122,31 @@ def form_page(
         values=values,
         mode=mode,
         errors=errors or {},
-        mappers=[(m.id, m.name) for m in pages.mappers.list()],
-        users=pages.users(),
-        markings=pages.markings_for(values.get("mapper"), values.get("user")),
+        mappers=[(m.id, m.name) for m in ctx.mappers.list()],
+        users=ctx.users(),
+        markings=ctx.markings_for(values.get("mapper"), values.get("user")),
         auth_types=AUTH_TYPES,
         periods=PERIODS,
     )
 
 
-@router.get(TAB + "/new")
-def new_form(request: Request, pages: Pages = Depends()) -> Response:
-    values = {"user": pages.caller.user_id, "auth_type": "none", "scheduling_period": "PT1H"}
-    return form_page(request, pages, values, mode="create")
+@router.get("/new")
+def new_form(request: Request, ctx: CsvContext = Depends()) -> Response:
+    values = {"user": ctx.caller.user_id, "auth_type": "none", "scheduling_period": "PT1H"}
+    return form_page(request, ctx, values, mode="create")
 
 
-@router.get(TAB + "/{ref}/duplicate")
-def duplicate_form(ref: str, request: Request, pages: Pages = Depends()) -> Response:
+@router.get("/{ref}/duplicate")
+def duplicate_form(ref: str, request: Request, ctx: CsvContext = Depends()) -> Response:
     """The create form pre-filled from ``ref``, named ``<name>-copy``; it must be verified."""
-    values = values_of(pages.feeds.get(KIND, ref))
+    values = values_of(ctx.service.get(KIND, ref))
     values.update(name=f"{values['name']}-copy", duplicate_of=values["id"], running=False)
-    return form_page(request, pages, values, mode="duplicate")
+    return form_page(request, ctx, values, mode="duplicate")
 
 
-@router.get(TAB + "/{ref}/edit")
-def edit_form(ref: str, request: Request, pages: Pages = Depends()) -> Response:
-    return form_page(request, pages, values_of(pages.feeds.get(KIND, ref)), mode="edit")
+@router.get("/{ref}/edit")
+def edit_form(ref: str, request: Request, ctx: CsvContext = Depends()) -> Response:
+    return form_page(request, ctx, values_of(ctx.service.get(KIND, ref)), mode="edit")
 
 
 def values_of(feed: IngesterOut) -> dict[str, Any]:
@@ -199,16 +169,16 @@ def values_of(feed: IngesterOut) -> dict[str, Any]:
     }
 
 
-@router.get(TAB + "/form/markings")
+@router.get("/form/markings")
 def markings_field(
-    request: Request, pages: Pages = Depends(), mapper: str = "", user: str = ""
+    request: Request, ctx: CsvContext = Depends(), mapper: str = "", user: str = ""
 ) -> Response:
     """The markings field for the chosen mapper and user (empty when the mapper takes none)."""
-    markings = pages.markings_for(mapper or None, user or None)
+    markings = ctx.markings_for(mapper or None, user or None)
     return render(request, "ingestion/csv_markings.html", markings=markings, values={}, errors={})
 
 
-@router.get(TAB + "/form/auth")
+@router.get("/form/auth")
 def auth_fields(
     request: Request, auth_type: str = "none", _: Caller = Depends(manager)
 ) -> Response:
@@ -223,12 +193,12 @@ def auth_fields(
 # -- verify, create, save ------------------------------------------------------------------
 
 
-def create_values(form: FormData, pages: Pages) -> FormData:
+def create_values(form: FormData, ctx: CsvContext) -> FormData:
     """The form's fields for ``CsvCreate``; a duplicate's blank credentials from the original."""
     items = [(k, v) for k, v in form.multi_items() if k in CsvCreate.model_fields]
     original_ref = form.get("duplicate_of")
     if isinstance(original_ref, str) and original_ref:
-        original = pages.feeds.fields_of(pages.feeds.records.get(original_ref, kind=KIND))
+        original = ctx.service.fields_of(ctx.service.records.get(original_ref, kind=KIND))
         typed = {k for k, v in items if isinstance(v, str) and v.strip()}
         if original.get("auth_type") == form.get("auth_type"):
             items += [
@@ -237,49 +207,50 @@ def create_values(form: FormData, pages: Pages) -> FormData:
     return FormData(items)
 
 
-@router.post(TAB + "/verify")
-async def verify(request: Request, pages: Pages = Depends()) -> Response:
+@router.post("/verify")
+async def verify(request: Request, ctx: CsvContext = Depends()) -> Response:
     """Fetch and map the URL with the mapper: the objects found, or why none were."""
     form = await request.form()
-    spec, errors = parse_form(create_values(form, pages), CsvCreate)
+    spec, errors = parse_form(create_values(form, ctx), CsvCreate)
     context: dict[str, Any] = {"errors": errors, "problem": None, "preview": None, "rows": []}
     if spec is not None:
         try:
-            preview = await run_in_threadpool(pages.feeds.test, KIND, spec)
+            preview = await run_in_threadpool(ctx.service.test, KIND, spec)
             context.update(preview=preview, rows=preview_rows(preview.objects))
         except StixflowError as exc:
             context["problem"] = str(exc)
     return render(request, "ingestion/csv_preview.html", **context)
 
 
-@router.post(TAB)
-async def create(request: Request, pages: Pages = Depends()) -> Response:
+@router.post("")
+async def create(request: Request, ctx: CsvContext = Depends()) -> Response:
     form = await request.form()
-    spec, errors = parse_form(create_values(form, pages), CsvCreate)
+    spec, errors = parse_form(create_values(form, ctx), CsvCreate)
     if spec is not None:
         try:
-            await run_in_threadpool(pages.feeds.create, KIND, spec)
-            return table(request, pages, headers=SAVED)
+            created = await run_in_threadpool(ctx.service.create, KIND, spec)
         except StixflowError as exc:
             errors = {"form": str(exc)}
-    return _form_again(request, pages, form, errors, mode=_mode(form))
+        else:
+            notes = [f"{CSV.label} {created.name} created.", *created.notes]
+            return PAGES.table(request, ctx, notes=notes, headers=CLOSE_MODAL)
+    return _form_again(request, ctx, form, errors, mode=_mode(form))
 
 
-@router.post(TAB + "/{ref}")
-async def save(ref: str, request: Request, pages: Pages = Depends()) -> Response:
+@router.post("/{ref}")
+async def save(ref: str, request: Request, ctx: CsvContext = Depends()) -> Response:
     """An edit: blank credentials keep the saved ones; a new source is tested by the service."""
     form = await request.form()
     patch, errors = parse_form(_update_values(form), CsvUpdate)
     if patch is not None:
         try:
-            await run_in_threadpool(pages.feeds.update, KIND, ref, patch)
-            return table(request, pages, headers=SAVED)
+            saved = await run_in_threadpool(ctx.service.update, KIND, ref, patch)
         except StixflowError as exc:
             errors = {"form": str(exc)}
-    return _form_again(request, pages, form, errors, mode="edit", ref=ref)
-
-
-SAVED = {"HX-Retarget": "#csv-table-wrap", "HX-Reswap": "outerHTML", "HX-Trigger": "close-modal"}
+        else:
+            notes = [f"{CSV.label} {saved.name} saved.", *saved.notes]
+            return PAGES.table(request, ctx, notes=notes, headers=CLOSE_MODAL)
+    return _form_again(request, ctx, form, errors, mode="edit", ref=ref)
 
 
 def _update_values(form: FormData) -> FormData:
@@ -292,7 +263,7 @@ def _mode(form: FormData) -> str:
 
 def _form_again(
     request: Request,
-    pages: Pages,
+    ctx: CsvContext,
     form: FormData,
     errors: FieldErrors,
     *,
@@ -305,4 +276,4 @@ def _form_again(
     values["markings"] = [v for v in form.getlist("markings") if isinstance(v, str)]
     if ref is not None:
         values["id"] = ref
-    return form_page(request, pages, values, mode=mode, errors=errors, status=422)
+    return form_page(request, ctx, values, mode=mode, errors=errors, status=422)

@@ -1,9 +1,10 @@
-"""What the TAXII feed and RSS feed tabs share: one router per feed kind over ``IngestionService``.
+"""What the TAXII feed, RSS feed and CSV feed tabs share over ``IngestionService``.
 
 A tab lists its ingesters with their health, creates one through a modal form that must pass a
 Verify (a dry run showing at most 50 objects) before Create is enabled, edits one with PATCH
 semantics (a blank secret keeps the stored one; a blank optional field clears it), and starts,
-stops, resets, duplicates or deletes one from its row's burger menu.
+stops, resets, duplicates or deletes one from its row's burger menu. ``FeedTab`` describes a tab,
+``FeedPages`` renders it; ``feed_routes`` mounts the handlers.
 """
 
 from __future__ import annotations
@@ -12,12 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
-from stixflow.access.capabilities import Capability
 from stixflow.access.schemas import MarkingOut
 from stixflow.access.service import AccessService
 from stixflow.api.deps import Caller, get_runtime
@@ -27,20 +27,25 @@ from stixflow.ingest.service import IngestionService
 from stixflow.runtime import Runtime
 from stixflow.stix.markings import TLP1_MARKINGS, TLP2_MARKINGS
 from stixflow.web.forms import FieldErrors, field_errors, form_values
-from stixflow.web.session import page_require
+from stixflow.web.pages.ingestion import manager
 from stixflow.web.templating import render
 
-manager = page_require(Capability.INGESTION)
 Options = list[tuple[str, str]]
-CLOSE_MODAL = {"HX-Trigger": "close-modal"}
 TLP1_IDS = frozenset(marking["id"] for marking in TLP1_MARKINGS)
 TLP2_IDS = frozenset(marking["id"] for marking in TLP2_MARKINGS)
 COMMON_CLEARABLE: dict[str, Any] = {"description": "", "import_from": None, "proxy": None}
+RESET_HINT = (
+    "Its cursor goes back to the import date (items are fetched again) and its queued messages"
+    " are purged."
+)
 
 
 @dataclass(frozen=True)
 class FeedTab:
-    """One feed kind's tab: ``kind`` is both the service's kind and the tab key."""
+    """One feed kind's tab: ``kind`` is both the service's kind and the tab key.
+
+    ``extra_column`` heads a column after the name whose cells ``FeedPages.extra_cells`` fills.
+    """
 
     kind: str
     label: str
@@ -48,6 +53,8 @@ class FeedTab:
     create_model: type[IngesterCreate]
     update_model: type[IngesterUpdate]
     clearable: dict[str, Any] = field(default_factory=dict)
+    extra_column: str | None = None
+    reset_hint: str = RESET_HINT
 
     @property
     def path(self) -> str:
@@ -56,6 +63,10 @@ class FeedTab:
     @property
     def form_template(self) -> str:
         return f"ingestion/{self.kind}_form.html"
+
+    @property
+    def columns(self) -> int:
+        return 8 if self.extra_column else 7
 
 
 @dataclass(frozen=True)
@@ -120,23 +131,46 @@ def edit_values(feed: IngesterOut) -> dict[str, Any]:
     return values
 
 
-def service_of(
-    caller: Caller = Depends(manager), runtime: Runtime = Depends(get_runtime)
-) -> IngestionService:
-    return IngestionService(runtime, actor=caller.actor)
+class FeedContext:
+    """What a tab's handler works with: the signed-in manager, the runtime, the service."""
+
+    def __init__(
+        self, caller: Caller = Depends(manager), runtime: Runtime = Depends(get_runtime)
+    ) -> None:
+        self.caller = caller
+        self.runtime = runtime
+        self.service = IngestionService(runtime, actor=caller.actor)
 
 
 class FeedPages:
-    """What the handlers of one tab render (``feed_router`` mounts the handlers)."""
+    """What the handlers of one tab render (``feed_routes`` mounts the handlers)."""
+
+    page_template = "ingestion/_feed_page.html"
 
     def __init__(self, tab: FeedTab) -> None:
         self.tab = tab
 
+    def extra_cells(self, ctx: FeedContext, feeds: list[IngesterOut]) -> dict[str, str]:
+        """The text of the tab's ``extra_column`` per feed id (the tab has none by default)."""
+        return {}
+
+    def page(self, request: Request, ctx: FeedContext) -> Response:
+        feeds = ctx.service.list(self.tab.kind)
+        return render(
+            request,
+            self.page_template,
+            caller=ctx.caller,
+            active="ingestion",
+            tab=self.tab.kind,
+            feed_tab=self.tab,
+            feeds=feeds,
+            extra_cells=self.extra_cells(ctx, feeds),
+        )
+
     def form(
         self,
         request: Request,
-        caller: Caller,
-        runtime: Runtime,
+        ctx: FeedContext,
         *,
         values: dict[str, Any],
         feed: IngesterOut | None = None,
@@ -146,7 +180,7 @@ class FeedPages:
         return render(
             request,
             self.tab.form_template,
-            caller=caller,
+            caller=ctx.caller,
             status=422 if errors else 200,
             feed_tab=self.tab,
             values=values,
@@ -154,39 +188,45 @@ class FeedPages:
             creating=feed is None,
             errors=errors or {},
             verified=verified,
-            choices=form_choices(runtime, caller),
+            choices=form_choices(ctx.runtime, ctx.caller),
         )
 
     def table(
         self,
         request: Request,
-        caller: Caller,
-        service: IngestionService,
+        ctx: FeedContext,
         *,
         notes: list[str],
         headers: dict[str, str] | None = None,
     ) -> Response:
         """The tab's table (in place of the element an action targeted) and a flash message."""
         retarget = {"HX-Retarget": f"#{self.tab.kind}-table", "HX-Reswap": "outerHTML"}
+        feeds = ctx.service.list(self.tab.kind)
         return render(
             request,
             "ingestion/_feed_saved.html",
-            caller=caller,
+            caller=ctx.caller,
             headers={**retarget, **(headers or {})},
             feed_tab=self.tab,
-            feeds=service.list(self.tab.kind),
+            feeds=feeds,
+            extra_cells=self.extra_cells(ctx, feeds),
             notes=notes,
         )
 
-    def row(self, request: Request, caller: Caller, feed: IngesterOut) -> Response:
+    def row(self, request: Request, ctx: FeedContext, feed: IngesterOut) -> Response:
         return render(
-            request, "ingestion/_feed_row.html", caller=caller, feed_tab=self.tab, feed=feed
+            request,
+            "ingestion/_feed_row.html",
+            caller=ctx.caller,
+            feed_tab=self.tab,
+            feed=feed,
+            extra_cells=self.extra_cells(ctx, [feed]),
         )
 
     def preview(
         self,
         request: Request,
-        caller: Caller,
+        ctx: FeedContext,
         dry_run: Callable[[], PreviewOut] | None,
         errors: FieldErrors,
         *,
@@ -204,7 +244,7 @@ class FeedPages:
         return render(
             request,
             "ingestion/_feed_preview.html",
-            caller=caller,
+            caller=ctx.caller,
             creating=creating,
             problem=problem,
             errors=errors,
@@ -217,173 +257,3 @@ class FeedPages:
         for name, cleared in {**COMMON_CLEARABLE, **self.tab.clearable}.items():
             values.setdefault(name, cleared)
         return values
-
-
-def feed_router(tab: FeedTab) -> APIRouter:
-    """The routes of one feed tab under ``/data/ingestion/<kind>``."""
-    router = APIRouter(prefix=tab.path)
-    pages = FeedPages(tab)
-    _reading_routes(router, pages)
-    _saving_routes(router, pages)
-    _row_routes(router, pages)
-    return router
-
-
-def _reading_routes(router: APIRouter, pages: FeedPages) -> None:
-    tab = pages.tab
-
-    @router.get("")
-    def feeds_page(
-        request: Request,
-        caller: Caller = Depends(manager),
-        service: IngestionService = Depends(service_of),
-    ) -> Response:
-        feeds = service.list(tab.kind)
-        return render(
-            request,
-            "ingestion/_feed_page.html",
-            caller=caller,
-            active="ingestion",
-            tab=tab.kind,
-            feed_tab=tab,
-            feeds=feeds,
-        )
-
-    @router.get("/new")
-    def new_form(
-        request: Request, caller: Caller = Depends(manager), runtime: Runtime = Depends(get_runtime)
-    ) -> Response:
-        return pages.form(request, caller, runtime, values={})
-
-    @router.get("/{ref}/edit")
-    def edit_form(
-        request: Request,
-        ref: str,
-        caller: Caller = Depends(manager),
-        runtime: Runtime = Depends(get_runtime),
-        service: IngestionService = Depends(service_of),
-    ) -> Response:
-        feed = service.get(tab.kind, ref)
-        return pages.form(request, caller, runtime, values=edit_values(feed), feed=feed)
-
-    @router.get("/{ref}/duplicate")
-    def duplicate_form(
-        request: Request,
-        ref: str,
-        caller: Caller = Depends(manager),
-        runtime: Runtime = Depends(get_runtime),
-        service: IngestionService = Depends(service_of),
-    ) -> Response:
-        values = edit_values(service.get(tab.kind, ref))
-        values["name"] = f"{values['name']}-copy"
-        return pages.form(request, caller, runtime, values=values)
-
-    @router.post("/verify")
-    async def verify(
-        request: Request,
-        caller: Caller = Depends(manager),
-        service: IngestionService = Depends(service_of),
-    ) -> Response:
-        values = form_values(await request.form(), tab.create_model)
-        spec, errors = validated(values, tab.create_model)
-        dry_run = (lambda: service.test(tab.kind, spec)) if spec is not None else None
-        return pages.preview(request, caller, dry_run, errors, creating=True)
-
-    @router.post("/{ref}/verify")
-    async def verify_changes(
-        request: Request,
-        ref: str,
-        caller: Caller = Depends(manager),
-        service: IngestionService = Depends(service_of),
-    ) -> Response:
-        patch, errors = validated(pages.update_values(await request.form()), tab.update_model)
-        dry_run = (lambda: service.test_update(tab.kind, ref, patch)) if patch is not None else None
-        return pages.preview(request, caller, dry_run, errors, creating=False)
-
-
-def _saving_routes(router: APIRouter, pages: FeedPages) -> None:
-    tab = pages.tab
-
-    @router.post("")
-    async def create(
-        request: Request,
-        caller: Caller = Depends(manager),
-        runtime: Runtime = Depends(get_runtime),
-        service: IngestionService = Depends(service_of),
-    ) -> Response:
-        values = form_values(await request.form(), tab.create_model)
-        spec, errors = validated(values, tab.create_model)
-        if spec is not None:
-            try:
-                created = service.create(tab.kind, spec)
-            except StixflowError as exc:
-                errors = {"form": str(exc)}
-            else:
-                notes = [f"{tab.label} {created.name} created.", *created.notes]
-                return pages.table(request, caller, service, notes=notes, headers=CLOSE_MODAL)
-        return pages.form(request, caller, runtime, values=values, errors=errors, verified=True)
-
-    @router.post("/{ref}/edit")
-    async def update(
-        request: Request,
-        ref: str,
-        caller: Caller = Depends(manager),
-        runtime: Runtime = Depends(get_runtime),
-        service: IngestionService = Depends(service_of),
-    ) -> Response:
-        feed = service.get(tab.kind, ref)
-        values = pages.update_values(await request.form())
-        patch, errors = validated(values, tab.update_model)
-        if patch is not None:
-            try:
-                saved = service.update(tab.kind, feed.id, patch)
-            except StixflowError as exc:
-                errors = {"form": str(exc)}
-            else:
-                notes = [f"{tab.label} {saved.name} saved.", *saved.notes]
-                return pages.table(request, caller, service, notes=notes, headers=CLOSE_MODAL)
-        return pages.form(request, caller, runtime, values=values, feed=feed, errors=errors)
-
-
-def _row_routes(router: APIRouter, pages: FeedPages) -> None:
-    tab = pages.tab
-
-    @router.post("/{ref}/start")
-    def start(
-        request: Request,
-        ref: str,
-        caller: Caller = Depends(manager),
-        service: IngestionService = Depends(service_of),
-    ) -> Response:
-        return pages.row(request, caller, service.set_running(tab.kind, ref, True))
-
-    @router.post("/{ref}/stop")
-    def stop(
-        request: Request,
-        ref: str,
-        caller: Caller = Depends(manager),
-        service: IngestionService = Depends(service_of),
-    ) -> Response:
-        return pages.row(request, caller, service.set_running(tab.kind, ref, False))
-
-    @router.post("/{ref}/reset")
-    def reset(
-        request: Request,
-        ref: str,
-        caller: Caller = Depends(manager),
-        service: IngestionService = Depends(service_of),
-    ) -> Response:
-        done = service.reset(tab.kind, ref)
-        note = f"{done.ingester.name} reset: {done.purged} queued messages purged."
-        return pages.table(request, caller, service, notes=[note])
-
-    @router.post("/{ref}/delete")
-    def delete(
-        request: Request,
-        ref: str,
-        caller: Caller = Depends(manager),
-        service: IngestionService = Depends(service_of),
-    ) -> Response:
-        name = service.get(tab.kind, ref).name
-        service.delete(tab.kind, ref)
-        return pages.table(request, caller, service, notes=[f"{tab.label} {name} deleted."])

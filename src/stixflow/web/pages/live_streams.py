@@ -9,6 +9,7 @@ Calls to the remote (validate, create, a changed remote on edit) run in the thre
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -24,11 +25,10 @@ from stixflow.errors import InvalidInput
 from stixflow.runtime import Runtime
 from stixflow.streams.sync.service import RemoteIn, SyncCreate, SyncOut, SyncService, SyncUpdate
 from stixflow.web.forms import FieldErrors, parse_form
-from stixflow.web.session import page_require
+from stixflow.web.pages.ingestion import manager, tab_page
 from stixflow.web.templating import render
 
 router = APIRouter(prefix="/data/ingestion/streams")
-manager = page_require(Capability.INGESTION)
 SAVED = {"HX-Retarget": "#streams-list", "HX-Reswap": "innerHTML", "HX-Trigger": "close-modal"}
 
 
@@ -78,15 +78,8 @@ def streams_page(
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     """The Live streams tab; ``?part=table`` is only its table (to refresh it)."""
-    template = "ingestion/streams_table.html" if part == "table" else "ingestion/streams.html"
-    return render(
-        request,
-        template,
-        caller=caller,
-        active="ingestion",
-        tab="streams",
-        **table_context(syncs_of(caller, runtime)),
-    )
+    context = table_context(syncs_of(caller, runtime))
+    return tab_page(request, caller, tab="streams", part=part, context=context)
 
 
 @router.get("/new")
@@ -131,13 +124,7 @@ async def create_sync(
         except InvalidInput as exc:
             errors = {"remote": str(exc)}
         else:
-            return render(
-                request,
-                "ingestion/streams_table.html",
-                caller=caller,
-                headers=SAVED,
-                **table_context(syncs),
-            )
+            return table(request, caller, syncs, headers=SAVED)
     values = form_dict(form)
     return render(
         request,
@@ -149,24 +136,22 @@ async def create_sync(
     )
 
 
-@router.post("/{ref}/start")
-def start_sync(
-    ref: str,
-    request: Request,
-    caller: Caller = Depends(manager),
-    runtime: Runtime = Depends(get_runtime),
-) -> Response:
-    return row(request, caller, syncs_of(caller, runtime).set_running(ref, True), runtime)
+def runner(running: bool) -> Callable[..., Response]:
+    """The handler that starts (``running``) or stops a synchroniser, answering with its row."""
+
+    def set_running(
+        ref: str,
+        request: Request,
+        caller: Caller = Depends(manager),
+        runtime: Runtime = Depends(get_runtime),
+    ) -> Response:
+        return row(request, caller, syncs_of(caller, runtime).set_running(ref, running), runtime)
+
+    return set_running
 
 
-@router.post("/{ref}/stop")
-def stop_sync(
-    ref: str,
-    request: Request,
-    caller: Caller = Depends(manager),
-    runtime: Runtime = Depends(get_runtime),
-) -> Response:
-    return row(request, caller, syncs_of(caller, runtime).set_running(ref, False), runtime)
+for action, running in (("start", True), ("stop", False)):
+    router.add_api_route(f"/{{ref}}/{action}", runner(running), methods=["POST"])
 
 
 @router.get("/{ref}/edit")
@@ -203,13 +188,7 @@ async def update_sync(
         except InvalidInput as exc:
             errors = {"remote": str(exc)}
         else:
-            return render(
-                request,
-                "ingestion/streams_table.html",
-                caller=caller,
-                headers=SAVED,
-                **table_context(syncs),
-            )
+            return table(request, caller, syncs, headers=SAVED)
     return render(
         request,
         "ingestion/streams_edit.html",
@@ -229,7 +208,16 @@ def delete_sync(
 ) -> Response:
     syncs = syncs_of(caller, runtime)
     syncs.delete(ref)
-    return render(request, "ingestion/streams_table.html", caller=caller, **table_context(syncs))
+    return table(request, caller, syncs)
+
+
+def table(
+    request: Request, caller: Caller, syncs: SyncService, *, headers: dict[str, str] | None = None
+) -> Response:
+    context = table_context(syncs)
+    return render(
+        request, "ingestion/streams_table.html", caller=caller, headers=headers, **context
+    )
 
 
 def row(request: Request, caller: Caller, sync: SyncOut, runtime: Runtime) -> Response:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from stixflow.ingest.schemas import TaxiiCreate, TaxiiUpdate
-from stixflow.web.pages.feed_tabs import FeedTab, feed_router
+from stixflow.web.pages.feed_routes import feed_router
+from stixflow.web.pages.feed_tabs import FeedTab
 
 TAXII = FeedTab(
     kind="taxii",

@@ -7,6 +7,7 @@ INGESTION.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -18,7 +19,8 @@ from stixflow.errors import StixflowError
 from stixflow.runtime import Runtime
 from stixflow.taxii.push import PushCreate, PushOut, PushService, PushUpdate
 from stixflow.web.forms import FieldErrors, form_values
-from stixflow.web.pages.feed_tabs import CLOSE_MODAL, form_choices, manager, validated
+from stixflow.web.pages.feed_tabs import form_choices, validated
+from stixflow.web.pages.ingestion import CLOSE_MODAL, manager
 from stixflow.web.templating import render
 
 PATH = "/data/ingestion/taxii-push"
@@ -180,26 +182,29 @@ async def update(
     return form_page(request, caller, runtime, values=values, push=push, errors=errors)
 
 
-@router.post("/{ref}/start")
-def start(
-    request: Request,
-    ref: str,
-    caller: Caller = Depends(manager),
-    service: PushService = Depends(push_service),
-) -> Response:
-    push = service.set_running(ref, True)
-    return table(request, caller, service, notes=[f"{push.name} started: it accepts pushes."])
+RUN_ACTIONS = {
+    "start": (True, "started: it accepts pushes."),
+    "stop": (False, "stopped: pushes are refused."),
+}
 
 
-@router.post("/{ref}/stop")
-def stop(
-    request: Request,
-    ref: str,
-    caller: Caller = Depends(manager),
-    service: PushService = Depends(push_service),
-) -> Response:
-    push = service.set_running(ref, False)
-    return table(request, caller, service, notes=[f"{push.name} stopped: pushes are refused."])
+def runner(running: bool, outcome: str) -> Callable[..., Response]:
+    """The handler that starts (``running``) or stops an ingester, answering with the table."""
+
+    def set_running(
+        request: Request,
+        ref: str,
+        caller: Caller = Depends(manager),
+        service: PushService = Depends(push_service),
+    ) -> Response:
+        push = service.set_running(ref, running)
+        return table(request, caller, service, notes=[f"{push.name} {outcome}"])
+
+    return set_running
+
+
+for action, (running, outcome) in RUN_ACTIONS.items():
+    router.add_api_route(f"/{{ref}}/{action}", runner(running, outcome), methods=["POST"])
 
 
 @router.post("/{ref}/delete")
