@@ -140,3 +140,24 @@ def test_no_dependencies_imports_a_malware_without_its_relationships(
     wait_for(lambda: b.get(on_a["id"]) is not None, what="the malware on B")
     assert b.call("GET", f"/api/objects/{on_a['id']}/relationships") == []
     assert not b.objects("intrusion-set")
+
+
+def test_reset_reads_the_stream_again_from_its_starting_date(a: Instance, b: Instance) -> None:
+    tools = [malware(f"reset {uuid.uuid4()} {n}") for n in range(5)]
+    a.push(*tools)
+    sync = follow(b, a, stream_on(a))
+    wait_for(lambda: same_state(a, b), what="B to catch up with A")
+    path = f"/api/ingestion/live-streams/{sync['id']}"
+    before = b.call("GET", path)["health"]["events_received"]
+    lost = next(o for o in b.objects("malware").values() if o["name"] == tools[0]["name"])
+    b.call("DELETE", f"/api/objects/{lost['id']}")  # a local deletion the stream will not resend
+
+    done = b.call("POST", f"{path}/reset")
+    assert done["purged"] >= 0 and done["sync"]["health"]["queue_depth"] == 0
+    wait_for(
+        lambda: b.get(lost["id"]) is not None, what="the stream to be read again from the start"
+    )
+    wait_for(
+        lambda: b.call("GET", path)["health"]["events_received"] >= 2 * before,
+        what="the events to be counted again",
+    )

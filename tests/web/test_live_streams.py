@@ -7,6 +7,7 @@ token, and the started synchroniser brings the remote's malware here.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 
@@ -88,7 +89,7 @@ def test_create_and_start_a_live_stream_from_another_platform(
     shot(page, "ingestion-streams")
 
 
-def test_stop_edit_and_delete_from_the_burger_menu(
+def test_stop_edit_reset_and_delete_from_the_burger_menu(
     page, server: UiInstance, remote: Instance, shared: dict
 ) -> None:
     body = {
@@ -116,6 +117,15 @@ def test_stop_edit_and_delete_from_the_burger_menu(
     expect(renamed).to_be_visible()
     listed = server.call("GET", "/api/ingestion/live-streams")
     assert [s["synchronized"] for s in listed if s["name"] == "Renamed follower"] == [True]
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    renamed.locator("summary").click()
+    renamed.locator("button", has_text="Reset").click()
+    flash = page.locator("#flash")
+    expect(flash).to_contain_text(re.compile(r"Renamed follower reset: \d+ queued messages purged"))
+    listed = server.call("GET", "/api/ingestion/live-streams")
+    positions = [s["health"]["last_event_id"] for s in listed if s["name"] == "Renamed follower"]
+    assert positions == [None]
 
     page.once("dialog", lambda dialog: dialog.accept())
     renamed.locator("summary").click()

@@ -12,6 +12,7 @@ from stixflow.streams.sync.service import (
     RemoteStreamOut,
     SyncCreate,
     SyncOut,
+    SyncResetOut,
     SyncService,
     SyncUpdate,
 )
@@ -62,6 +63,12 @@ def start_sync(ref: str, syncs: SyncService = Depends(service)) -> SyncOut:
 @router.post("/{ref}/stop", response_model=SyncOut)
 def stop_sync(ref: str, syncs: SyncService = Depends(service)) -> SyncOut:
     return syncs.set_running(ref, False)
+
+
+@router.post("/{ref}/reset", response_model=SyncResetOut)
+def reset_sync(ref: str, syncs: SyncService = Depends(service)) -> SyncResetOut:
+    """Start again from the starting date; the synchroniser's queued messages are purged."""
+    return syncs.reset(ref)
 
 
 @router.delete("/{ref}", status_code=204)

@@ -140,7 +140,13 @@ class SyncConsumer:
             ids = [item.id for item in batch if item.id is not None]
             if ids:
                 received = sum(1 for item in batch if item.data is not None)
-                self.records.checkpoint(self.sync.id, ids[-1], received=received, work_id=work_id)
+                self.records.checkpoint(
+                    self.sync.id,
+                    ids[-1],
+                    received=received,
+                    work_id=work_id,
+                    version=self.sync.updated_at,
+                )
 
     def _rewind(self) -> None:
         """After a batch could not be written: drop what is buffered and read again from the

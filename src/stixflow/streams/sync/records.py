@@ -131,14 +131,26 @@ class SyncRecords:
     # -- progress and health -------------------------------------------------------------
 
     def checkpoint(
-        self, sync_id: str, event_id: str, *, received: int, work_id: str | None
-    ) -> None:
+        self,
+        sync_id: str,
+        event_id: str,
+        *,
+        received: int,
+        work_id: str | None,
+        version: str,
+    ) -> bool:
+        """Save the last queued event; only while the settings are still ``version`` (the
+        ``updated_at`` the consumer started with), so that a consumer about to be restarted after
+        a reset or a settings change cannot write back its old position. False if refused."""
         with self.db.transaction() as tx:
-            tx.execute(
-                "UPDATE stream_syncs SET last_event_id = ?, last_event_at = ?, "
-                "events_received = events_received + ?, "
-                "last_work_id = COALESCE(?, last_work_id) WHERE id = ?",
-                (event_id, now(), received, work_id, sync_id),
+            return (
+                tx.rowcount(
+                    "UPDATE stream_syncs SET last_event_id = ?, last_event_at = ?, "
+                    "events_received = events_received + ?, "
+                    "last_work_id = COALESCE(?, last_work_id) WHERE id = ? AND updated_at = ?",
+                    (event_id, now(), received, work_id, sync_id, version),
+                )
+                > 0
             )
 
     def record_connected(self, sync_id: str, connected: bool) -> None:

@@ -108,6 +108,11 @@ class SyncOut(BaseModel):
     updated_at: str
 
 
+class SyncResetOut(BaseModel):
+    sync: SyncOut
+    purged: int = Field(description="queued messages purged")
+
+
 RESTART_FIELDS = ("uri", "stream_id", "starting_date")
 
 
@@ -201,6 +206,17 @@ class SyncService:
             self.records.save(tx, sync)
             self._audit(tx, "sync.started" if running else "sync.stopped", sync)
         return self.get(sync.id)
+
+    def reset(self, ref: str) -> SyncResetOut:
+        """Start again from the starting date: checkpoint cleared, queued messages purged (the
+        running consumer is restarted by the manager, which sees the settings version change)."""
+        with self.runtime.db.transaction() as tx:
+            sync = self.records.get_in(tx, ref)
+            sync.last_event_id = None
+            self.records.save(tx, sync)
+            self._audit(tx, "sync.reset", sync)
+        purged = self.runtime.queue.purge(queue_name(sync.source))
+        return SyncResetOut(sync=self.get(sync.id), purged=purged)
 
     def delete(self, ref: str) -> None:
         with self.runtime.db.transaction() as tx:

@@ -211,12 +211,39 @@ def delete_sync(
     return table(request, caller, syncs)
 
 
+@router.post("/{ref}/reset")
+def reset_sync(
+    ref: str,
+    request: Request,
+    caller: Caller = Depends(manager),
+    runtime: Runtime = Depends(get_runtime),
+) -> Response:
+    """Start again from the starting date; the flash says how many queued messages went."""
+    syncs = syncs_of(caller, runtime)
+    done = syncs.reset(ref)
+    note = (
+        f"{done.sync.name} reset: {done.purged} queued messages purged; "
+        "it reads the stream again from its starting date."
+    )
+    return table(request, caller, syncs, notes=[note])
+
+
 def table(
-    request: Request, caller: Caller, syncs: SyncService, *, headers: dict[str, str] | None = None
+    request: Request,
+    caller: Caller,
+    syncs: SyncService,
+    *,
+    headers: dict[str, str] | None = None,
+    notes: list[str] | None = None,
 ) -> Response:
     context = table_context(syncs)
     return render(
-        request, "ingestion/streams_table.html", caller=caller, headers=headers, **context
+        request,
+        "ingestion/streams_table.html",
+        caller=caller,
+        headers=headers,
+        notes=notes or [],
+        **context,
     )
 
 
