@@ -12,12 +12,14 @@ import stix2
 from stixflow.errors import InvalidBundle
 from stixflow.stix.bundle import (
     Normalized,
+    Normalizer,
     chunks,
     normalize,
     parse_bundle,
     references,
     rewrite_refs,
     write_order,
+    write_order_indexes,
 )
 from stixflow.stix.ids import deterministic_id
 from stixflow.stix.markings import TLP_BY_NAME
@@ -294,6 +296,25 @@ def test_normalize_gives_every_version_of_a_renamed_object_the_id_of_the_latest(
         assert result.objects[2]["source_ref"] == expected
 
 
+def test_normalizer_gives_each_object_as_normalize_does_in_any_order() -> None:
+    """The submitter streams with ``Normalizer``: object by object, in write order."""
+    for items in (
+        objects(ENTERPRISE),
+        [obj for path in unit42_files()[:10] for obj in objects(path)],
+    ):
+        whole = normalize(copy.deepcopy(items))
+        normalizer = Normalizer(items)
+        assert normalizer.aliases == whole.aliases
+        for index in reversed(range(len(items))):
+            assert normalizer.one(index) == whole.objects[index]
+
+
+def test_normalizer_keeps_an_object_without_id_among_renamed_ones() -> None:
+    no_id = {k: v for k, v in _malware(MALWARE_B, "Other").items() if k != "id"}
+    result = normalize([_malware(MALWARE_A, "Emotet"), no_id])
+    assert result.aliases and "id" not in result.objects[1]
+
+
 # -- write_order / chunks -------------------------------------------------------------------------
 
 
@@ -339,6 +360,11 @@ def test_write_order_puts_dependencies_first_and_keeps_input_order_within_a_leve
     assert items[0] is report  # the input list is not reordered
     broken = [{"type": ["identity"]}, {"id": "no-type"}, identity]
     assert write_order(broken) == [identity, *broken[:2]]
+
+
+def test_write_order_indexes_are_the_positions_of_write_order() -> None:
+    items = objects(ENTERPRISE)
+    assert [items[i] for i in write_order_indexes(items)] == write_order(items)
 
 
 def test_write_order_on_enterprise_attack() -> None:

@@ -14,6 +14,7 @@ from stix2.canonicalization.Canonicalize import canonicalize
 from stix2.registry import STIX2_OBJ_MAPS
 
 from stixflow.stix.ids import (
+    DETERMINISTIC_TYPES,
     NAMESPACE,
     SCO_TYPES,
     canonical_json,
@@ -349,3 +350,29 @@ def test_deterministic_id_picks_the_rule_for_the_object() -> None:
     assert deterministic_id(ip) == stix2.IPv4Address(value="91.200.148.232").id
     malware = {"type": "malware", "name": "Emotet", "is_family": True}
     assert deterministic_id(malware) == standard_id(malware)
+
+
+def test_deterministic_types_are_exactly_those_given_ids() -> None:
+    """``DETERMINISTIC_TYPES`` lets normalisation skip every other type: none may get an id."""
+    base = {
+        "name": "x",
+        "value": "x",
+        "identity_class": "group",
+        "country": "FR",
+        "published": "2024-01-01T00:00:00Z",
+        "hashes": {"MD5": "d41d8cd98f00b204e9800998ecf8427e"},
+        "path": "/x",
+        "number": 1,
+        "key": "k",
+        "subject": "s",
+        "account_login": "a",
+        "serial_number": "1",
+        "start": "2024-01-01T00:00:00Z",
+        "payload_bin": "eA==",
+        "cpe": "c",
+    }
+    types = {*DETERMINISTIC_TYPES, "relationship", "indicator", "course-of-action", "process"}
+    types |= {"sighting", "x-mitre-tactic", "note", "grouping", "marking-definition"}
+    given = {t for t in types if deterministic_id({**base, "type": t}) is not None}
+    assert given == set(DETERMINISTIC_TYPES)
+    assert deterministic_id({**base, "type": ["malware"]}) is None

@@ -12,7 +12,7 @@ from stix2validator import ValidationOptions, validate_instance
 
 from stixflow.stix import validate as validate_module
 from stixflow.stix.upgrade import to_v21
-from stixflow.stix.validate import Validator, default_validator
+from stixflow.stix.validate import _CUSTOM_SCHEMAS, Validator, default_validator
 from tests.stix.data import ENTERPRISE, OPENCTI, STIX, objects, unit42_files
 
 V21 = ValidationOptions(version="2.1")
@@ -264,3 +264,14 @@ def test_all_unit42_objects_pass_after_upgrade() -> None:
         if reason is not None:
             failures[object_id] = reason
     assert failures == {}
+
+
+def test_compile_all_compiles_every_schema_once_and_checks_the_same() -> None:
+    validator = Validator()
+    validator.compile_all()
+    compiled = dict(validator._compiled)
+    assert set(compiled) == {*validator._paths.values(), *_CUSTOM_SCHEMAS}
+    validator.compile_all()
+    assert all(validator._compiled[path] is compiled[path] for path in compiled)
+    sample = objects(ENTERPRISE)[:300]
+    assert [validator.check(obj) for obj in sample] == [Validator().check(obj) for obj in sample]

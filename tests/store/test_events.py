@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import threading
+import zlib
+
+import orjson
 
 from stixflow.clock import now
 from stixflow.runtime import Runtime, open_runtime
@@ -65,3 +68,45 @@ def test_concurrent_writers_leave_no_gap_behind_a_reader(pair: Pair, runtime: Ru
     stop.set()
     polling.join(timeout=30)
     assert len(seen) == len(set(seen)) == 45
+
+
+def test_small_payloads_are_stored_large_ones_deflated_all_one_zlib_format(
+    runtime: Runtime,
+) -> None:
+    small = malware("Small", description="x")
+    large = malware("Large", description="a fairly repetitive description " * 200)
+    write(runtime, [small, large])
+    with runtime.db.read() as tx:
+        stored = dict(tx.fetchall("SELECT object_id, data FROM stream_events"))
+    small_raw, large_raw = bytes(stored[small["id"]]), bytes(stored[large["id"]])
+    # level 0 (stored blocks): the JSON is there as it is; the large one shrank
+    assert orjson.dumps(small) in small_raw
+    assert len(large_raw) < len(orjson.dumps(large)) // 4
+    # both are zlib streams, which is all that readers written before this ever assumed
+    assert orjson.loads(zlib.decompress(small_raw)) == small
+    assert orjson.loads(zlib.decompress(large_raw)) == large
+    assert [e.data for e in events.read_after(runtime.db, 0)] == [small, large]
+
+
+def test_events_written_compressed_before_still_read(runtime: Runtime) -> None:
+    """Rows from before the size threshold (every payload deflated) decode as they did."""
+    old = malware("Old", description="written by an earlier version")
+    with runtime.db.transaction() as tx:
+        tx.execute(
+            "INSERT INTO stream_events (kind, object_id, object_type, data, patch, source, "
+            "user_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                "create",
+                old["id"],
+                "malware",
+                zlib.compress(orjson.dumps(old), 1),
+                None,
+                "feed",
+                None,
+                now(),
+            ),
+        )
+    write(runtime, [malware("New")])
+    log = events.read_after(runtime.db, 0)
+    assert [e.data["name"] for e in log] == ["Old", "New"]
+    assert log[0].data == old

@@ -1,9 +1,19 @@
-"""PostgreSQL: a psycopg connection pool; writers on the same keys serialised by advisory locks."""
+"""PostgreSQL: a psycopg connection pool; writers on the same keys serialised by advisory locks.
+
+``executemany`` of an ``INSERT … VALUES (?, …)`` sends multi-row statements (``VALUES (…), (…)``,
+up to ``MAX_BATCH_ROWS`` rows, PostgreSQL's own ``$n`` placeholders) instead of the one statement
+per row of psycopg's ``executemany``. The rows are applied in order, as one by one would be: a
+batch ends before a row whose ``ON CONFLICT … DO UPDATE`` key is already in it (PostgreSQL
+refuses to update a row twice in one command), so a later row still updates an earlier one.
+"""
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import psycopg
 from psycopg import errors as pg_errors
@@ -18,6 +28,85 @@ TRANSIENT = (
     pg_errors.LockNotAvailable,
     psycopg.OperationalError,
 )
+
+
+MAX_BATCH_ROWS = 1000
+MAX_PARAMS = 65_535  # the protocol's limit on parameters per statement
+
+_INSERT_RE = re.compile(
+    r"^\s*INSERT INTO (?P<table>\w+) \((?P<columns>[\w\s,]+)\) "
+    r"VALUES (?P<row>\((?:\s*\?\s*,)*\s*\?\s*\))(?P<rest>.*)$",
+    re.DOTALL | re.IGNORECASE,
+)
+_DO_UPDATE_RE = re.compile(r"^\s*ON CONFLICT \((?P<keys>[\w\s,]+)\) DO UPDATE ", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _MultiRow:
+    """How to send one ``INSERT … VALUES (?, …)`` for many rows at once."""
+
+    head: str
+    row: str
+    rest: str
+    batch_rows: int
+    #: Positions in a row of the ``ON CONFLICT … DO UPDATE`` key (None: no such clause).
+    key: tuple[int, ...] | None
+
+    def batches(self, rows: Sequence[Params]) -> Iterator[Sequence[Params]]:
+        if self.key is None:
+            for start in range(0, len(rows), self.batch_rows):
+                yield rows[start : start + self.batch_rows]
+            return
+        start, seen = 0, set()
+        for index, row in enumerate(rows):
+            key = tuple(row[position] for position in self.key)
+            if key in seen or index - start >= self.batch_rows:
+                yield rows[start:index]
+                start, seen = index, set()
+            seen.add(key)
+        yield rows[start:]
+
+    def statement(self, count: int) -> str:
+        return _statement(self, count)
+
+
+@functools.lru_cache(maxsize=1024)
+def _statement(plan: _MultiRow, count: int) -> str:
+    """PostgreSQL's own ``$n`` placeholders: psycopg would re-parse a long ``%s`` query each
+    time (it caches only short ones)."""
+    width = plan.row.count("?")
+    rows = (
+        "(" + ", ".join(f"${index * width + column}" for column in range(1, width + 1)) + ")"
+        for index in range(count)
+    )
+    return f"{plan.head}{', '.join(rows)}{plan.rest}"
+
+
+@functools.lru_cache(maxsize=256)
+def _multi_row(sql: str) -> _MultiRow | None:
+    """The multi-row form of ``sql``, or None when it is not a plain ``INSERT … VALUES (?…)``."""
+    match = _INSERT_RE.match(sql)
+    if match is None:
+        return None
+    columns = [name.strip() for name in match["columns"].split(",")]
+    if match["row"].count("?") != len(columns) or "?" in match["rest"]:
+        return None
+    key: tuple[int, ...] | None = None
+    conflict = _DO_UPDATE_RE.match(match["rest"])
+    if conflict is not None:
+        names = [name.strip() for name in conflict["keys"].split(",")]
+        if not set(names) <= set(columns):
+            return None
+        key = tuple(columns.index(name) for name in names)
+    elif "DO UPDATE" in match["rest"].upper():
+        return None
+    return _MultiRow(
+        head=sql[: match.start("row")],
+        row=match["row"],
+        rest=match["rest"],
+        batch_rows=max(1, min(MAX_BATCH_ROWS, MAX_PARAMS // len(columns))),
+        key=key,
+    )
 
 
 def to_pg(sql: str) -> str:
@@ -40,9 +129,16 @@ class PostgresTx(Tx):
         self._conn.execute(to_pg(sql), params)
 
     def executemany(self, sql: str, rows: Sequence[Params]) -> None:
-        if rows:
+        if not rows:
+            return
+        plan = _multi_row(sql) if len(rows) > 1 else None
+        if plan is None:
             with self._conn.cursor() as cur:
                 cur.executemany(to_pg(sql), rows)
+            return
+        with psycopg.RawCursor(self._conn) as cur:
+            for batch in plan.batches(rows):
+                cur.execute(plan.statement(len(batch)), [value for row in batch for value in row])
 
     def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         return self._conn.execute(to_pg(sql), params).fetchall()

@@ -1,9 +1,15 @@
-"""SQLite: one connection per thread, WAL, writers serialised by ``BEGIN IMMEDIATE``."""
+"""SQLite: one connection per thread, WAL, writers serialised by ``BEGIN IMMEDIATE``.
+
+A writer waiting for the lock retries every few milliseconds (``_begin_write``) rather than
+through SQLite's busy handler, which sleeps up to 100 ms between tries: with several worker
+processes and a submitter taking turns, those sleeps left the lock free most of the wait.
+"""
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +18,8 @@ from stixflow.db.base import Database, Params, Row, Tx
 from stixflow.errors import BackendError, TransientBackendError
 
 BUSY_TIMEOUT_MS = 60_000
+#: First and longest pause between two attempts at the write lock.
+LOCK_RETRY_SECONDS = (0.0005, 0.005)
 
 
 def sqlite_path(url: str) -> str:
@@ -23,11 +31,38 @@ def sqlite_path(url: str) -> str:
     return path
 
 
-def translate(exc: sqlite3.Error) -> BackendError:
+def _is_busy(exc: sqlite3.Error) -> bool:
     message = str(exc)
-    if isinstance(exc, sqlite3.OperationalError) and ("locked" in message or "busy" in message):
-        return TransientBackendError(f"sqlite: {message}")
-    return BackendError(f"sqlite: {message}")
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in message or "busy" in message)
+
+
+def translate(exc: sqlite3.Error) -> BackendError:
+    if _is_busy(exc):
+        return TransientBackendError(f"sqlite: {exc}")
+    return BackendError(f"sqlite: {exc}")
+
+
+def _begin_write(conn: sqlite3.Connection) -> None:
+    """``BEGIN IMMEDIATE``, retried with short pauses for up to ``BUSY_TIMEOUT_MS``.
+
+    The connection's busy timeout is off during the attempts (each fails at once while another
+    connection writes) and restored afterwards for every other statement.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    pause, longest = LOCK_RETRY_SECONDS
+    conn.execute("PRAGMA busy_timeout=0")
+    try:
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, longest)
+    finally:
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 class SQLiteTx(Tx):
@@ -85,7 +120,10 @@ class SQLiteDatabase(Database):
     def transaction(self, *, write: bool = True) -> Iterator[Tx]:
         conn = self._connection()
         try:
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            if write:
+                _begin_write(conn)
+            else:
+                conn.execute("BEGIN")
         except sqlite3.Error as exc:
             raise translate(exc) from exc
         try:

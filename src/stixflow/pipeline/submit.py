@@ -9,9 +9,11 @@ from stixflow.pipeline.queues import QueueRegistry
 from stixflow.pipeline.works import Work, WorkStore
 from stixflow.queue.base import Queue
 from stixflow.queue.message import ImportMessage
-from stixflow.stix.bundle import chunks, normalize, write_order
+from stixflow.stix.bundle import Normalizer, chunks, write_order_indexes
 
 DEFAULT_SOURCE = "import"
+#: Most chunks queued in one ``publish_many`` while a bundle is submitted.
+MAX_PUBLISH_BATCH = 8
 
 
 class Submitter:
@@ -38,24 +40,39 @@ class Submitter:
         ``default_markings`` (the submitting user's groups' defaults) are set on every object
         that carries no ``object_marking_refs`` of its own. With ``work_id`` (a work a
         connector opened) the objects are added to that work instead of a new one.
+
+        Streams: the id map and the write order are computed over the whole bundle first (cheap),
+        then the chunks are normalised and queued in write order, in batches that double from
+        one chunk up to ``MAX_PUBLISH_BATCH``: workers start on the first chunk at once while
+        the later ones are prepared, and each broker write (a write transaction on the embedded
+        queue) carries several chunks. The work expects every object before the first chunk is
+        queued, so it cannot look complete until all chunks are processed.
         """
-        normalized = normalize(list(objects))
-        ordered = write_order(with_default_markings(normalized.objects, default_markings))
-        parts = list(chunks(ordered, self.chunk_size))
-        first, work = self._work_for(work_id, name, source, user_id, len(ordered), len(parts))
+        objects = list(objects)
+        normalizer = Normalizer(objects)
+        parts = list(chunks(write_order_indexes(objects), self.chunk_size))
+        first, work = self._work_for(work_id, name, source, user_id, len(objects), len(parts))
         queue_name = self.registry.ensure(self.queue, source)
-        bodies = [
-            ImportMessage(
+        pending: list[bytes] = []
+        batch = 1
+        for seq, indexes in enumerate(parts, start=first):
+            chunk = with_default_markings(
+                [normalizer.one(index) for index in indexes], default_markings
+            )
+            message = ImportMessage(
                 work_id=work.id,
                 seq=seq,
                 source=source,
                 user_id=user_id,
                 objects=chunk,
-                aliases=_aliases_for(chunk, normalized.aliases),
-            ).encode()
-            for seq, chunk in enumerate(parts, start=first)
-        ]
-        self.queue.publish_many(queue_name, bodies)
+                aliases=_aliases_for(chunk, normalizer.aliases),
+            )
+            pending.append(message.encode())
+            if len(pending) >= batch:
+                self.queue.publish_many(queue_name, pending)
+                pending, batch = [], min(batch * 2, MAX_PUBLISH_BATCH)
+        if pending:
+            self.queue.publish_many(queue_name, pending)
         return work
 
     def _work_for(
@@ -99,5 +116,5 @@ def with_default_markings(
 def _aliases_for(chunk: list[dict[str, Any]], aliases: dict[str, str]) -> dict[str, str]:
     if not aliases:
         return {}
-    ids = {obj["id"] for obj in chunk}
+    ids = {obj["id"] for obj in chunk if isinstance(obj, dict) and isinstance(obj.get("id"), str)}
     return {old: new for old, new in aliases.items() if new in ids}

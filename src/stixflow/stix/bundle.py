@@ -8,13 +8,14 @@ embedded objects).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import orjson
 
 from stixflow.errors import InvalidBundle, InvalidObject
-from stixflow.stix.ids import deterministic_id
+from stixflow.stix.ids import DETERMINISTIC_TYPES, deterministic_id
 from stixflow.stix.timestamps import sort_key
 from stixflow.stix.upgrade import to_v21
 
@@ -37,6 +38,8 @@ _LEVELS = {
     "language-content": 5,
 }
 _DEFAULT_LEVEL = 3
+
+_T = TypeVar("_T")
 
 
 def parse_bundle(data: bytes | str | dict | list) -> list[dict]:
@@ -124,7 +127,15 @@ def rewrite_refs(obj: dict, id_map: dict[str, str]) -> dict:
 def _rewrite_dict(obj: dict, id_map: dict[str, str]) -> dict:
     changed: dict | None = None
     for key, item in obj.items():
-        new = _rewrite_item(key, item, id_map)
+        kind = type(item)
+        if kind is str:  # the common case, inline: only a ``*_ref`` value can change
+            if not (type(key) is str and key.endswith("_ref") and item in id_map):
+                continue
+            new: object = id_map[item]
+        elif kind is dict or kind is list:
+            new = _rewrite_item(key, item, id_map)
+        else:
+            continue  # numbers, booleans, null: nothing to rewrite
         if new is not item:
             if changed is None:
                 changed = dict(obj)
@@ -181,19 +192,45 @@ def normalize(objects: list[dict]) -> Normalized:
     when a batch holds versions under different names (a rename), the id comes from the
     version with the latest ``modified`` (the last one on ties).
     """
-    upgraded = [_upgrade(obj) for obj in objects]
-    aliases = _aliases([obj for obj in upgraded if obj is not None])
-    if not aliases:
-        return Normalized([new or old for new, old in zip(upgraded, objects, strict=True)], {})
-    result = []
-    for new, old in zip(upgraded, objects, strict=True):
+    normalizer = Normalizer(objects)
+    return Normalized([normalizer.one(index) for index in range(len(objects))], normalizer.aliases)
+
+
+class Normalizer:
+    """``normalize`` in two steps, so that a caller can hand out objects before all are done.
+
+    Building it computes the id map (``aliases``, old id -> deterministic id) over the whole
+    batch: only the objects of a type with a deterministic id (``ids.DETERMINISTIC_TYPES``) are
+    upgraded for that, a small part of a typical bundle. ``one(index)`` then gives object
+    ``index`` exactly as ``normalize`` would.
+    """
+
+    def __init__(self, objects: Sequence[dict]) -> None:
+        self.objects = objects
+        self._upgraded: dict[int, dict | None] = {}
+        for index, obj in enumerate(objects):
+            if isinstance(obj, dict) and _has_deterministic_type(obj):
+                self._upgraded[index] = _upgrade(obj)
+        self.aliases = _aliases([obj for obj in self._upgraded.values() if obj is not None])
+
+    def one(self, index: int) -> dict:
+        """Object ``index`` upgraded, re-identified and with its references rewritten."""
+        old = self.objects[index]
+        new = self._upgraded.pop(index) if index in self._upgraded else _upgrade(old)
         if new is None:
-            result.append(old)
-            continue
-        rewritten = rewrite_refs(new, aliases)
-        rewritten["id"] = aliases.get(new["id"], new["id"])
-        result.append(rewritten)
-    return Normalized(result, aliases)
+            return old
+        if not self.aliases:
+            return new
+        rewritten = rewrite_refs(new, self.aliases)
+        object_id = new.get("id")
+        if isinstance(object_id, str) and object_id in self.aliases:
+            rewritten["id"] = self.aliases[object_id]
+        return rewritten
+
+
+def _has_deterministic_type(obj: dict) -> bool:
+    object_type = obj.get("type")
+    return isinstance(object_type, str) and object_type in DETERMINISTIC_TYPES
 
 
 def _aliases(objects: list[dict]) -> dict[str, str]:
@@ -232,6 +269,11 @@ def write_order(objects: list[dict]) -> list[dict]:
     return sorted(objects, key=_level)
 
 
+def write_order_indexes(objects: Sequence[dict]) -> list[int]:
+    """The positions of ``objects`` in ``write_order`` (normalising keeps every type)."""
+    return sorted(range(len(objects)), key=lambda index: _level(objects[index]))
+
+
 def _level(obj: dict) -> int:
     object_type = obj.get("type")
     return (
@@ -239,7 +281,7 @@ def _level(obj: dict) -> int:
     )
 
 
-def chunks(objects: list[dict], size: int) -> Iterator[list[dict]]:
+def chunks(objects: list[_T], size: int) -> Iterator[list[_T]]:
     """Consecutive slices of at most ``size`` objects (ValueError when size < 1)."""
     if size < 1:
         raise ValueError(f"chunk size must be at least 1, got {size}")

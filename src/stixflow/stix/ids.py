@@ -72,6 +72,18 @@ _HASH_PREFERENCE = ("MD5", "SHA-1", "SHA-256", "SHA-512")
 _NAME_ONLY_TYPES = frozenset(
     {"malware", "intrusion-set", "tool", "campaign", "vulnerability"},
 )
+#: The types ``standard_id`` covers (``_standard_contributing`` handles each of them).
+_STANDARD_TYPES = _NAME_ONLY_TYPES | {
+    "identity",
+    "location",
+    "threat-actor",
+    "attack-pattern",
+    "report",
+}
+#: The types ``deterministic_id`` can give an id to; objects of any other type keep theirs.
+DETERMINISTIC_TYPES: frozenset[str] = frozenset(
+    {name for name, properties in _SCO_ID_PROPERTIES.items() if properties} | _STANDARD_TYPES
+)
 #: OpenCTI's property extension, where it keeps its own entity type and location type.
 _OPENCTI_EXTENSION = "extension-definition--ea279b3e-5c71-4632-ac08-831c66a786ba"
 
@@ -336,5 +348,9 @@ def _location_type(obj: dict) -> str | None:
 
 
 def deterministic_id(obj: dict) -> str | None:
-    """``observable_id`` for SCOs, else ``standard_id``; None when neither applies."""
+    """``observable_id`` for SCOs, else ``standard_id``; None when neither applies (always for
+    types outside ``DETERMINISTIC_TYPES``)."""
+    object_type = obj.get("type")
+    if not isinstance(object_type, str) or object_type not in DETERMINISTIC_TYPES:
+        return None
     return observable_id(obj) or standard_id(obj)

@@ -57,8 +57,8 @@ def to_v21(obj: dict) -> dict:
         raise InvalidObject(_object_id(obj), "cannot upgrade an object without a type")
     if not is_v20(obj):
         return dict(obj)
-    upgraded = {"type": object_type, "spec_version": "2.1"}
-    upgraded.update((key, value) for key, value in obj.items() if key != "type")
+    # "type" and "spec_version" first, then the rest in their order ("type" keeps its value)
+    upgraded = {"type": object_type, "spec_version": "2.1", **obj}
     upgraded["spec_version"] = "2.1"
     _normalise_dates(upgraded)
     _labels_to_types(upgraded, object_type)

@@ -3,8 +3,13 @@
 Each write transaction appends its events at its very end while holding one log-wide lock, so
 the sequence numbers readers see grow in commit order: a reader resuming after ``seq`` never
 misses an event that committed later with a smaller number. Payloads are the object's version at
-that moment (zlib-compressed JSON); updates also carry a top-level JSON Patch (RFC 6902) from
+that moment (JSON in a zlib stream); updates also carry a top-level JSON Patch (RFC 6902) from
 the previous version.
+
+Payloads of ``COMPRESS_FROM_BYTES`` or more are deflated; smaller ones (most objects: a
+relationship is well under 1 KiB) are written as zlib level 0, stored blocks. Deflating them
+saved little room for much of a worker's time, and level 0 keeps the one format every reader
+decodes with ``zlib.decompress``, rows written before included.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from stixflow.store.base import Provenance, StixObject
 CREATE, UPDATE, DELETE = "create", "update", "delete"
 LOG_LOCK = "stixflow:stream-events"
 COMPRESSION = 1
+COMPRESS_FROM_BYTES = 2048
 
 
 @dataclass
@@ -39,9 +45,12 @@ class Event:
 
 @dataclass
 class PendingEvent:
+    """``payload``: ``data`` already packed (``pack``), when the caller has it."""
+
     kind: str
     data: StixObject
     patch: list[dict[str, Any]] | None = None
+    payload: bytes | None = None
 
 
 def top_level_patch(old: StixObject, new: StixObject) -> list[dict[str, Any]]:
@@ -74,7 +83,7 @@ def append(tx: Tx, events: Sequence[PendingEvent], provenance: Provenance) -> No
                 event.kind,
                 event.data["id"],
                 event.data["type"],
-                zlib.compress(orjson.dumps(event.data), COMPRESSION),
+                event.payload if event.payload is not None else pack(orjson.dumps(event.data)),
                 orjson.dumps(event.patch).decode() if event.patch is not None else None,
                 provenance.source,
                 provenance.user_id,
@@ -83,6 +92,11 @@ def append(tx: Tx, events: Sequence[PendingEvent], provenance: Provenance) -> No
             for event in events
         ],
     )
+
+
+def pack(payload: bytes) -> bytes:
+    """``payload`` as a zlib stream: deflated when large enough to gain from it, else stored."""
+    return zlib.compress(payload, COMPRESSION if len(payload) >= COMPRESS_FROM_BYTES else 0)
 
 
 def read_after(db: Database, after: int, *, limit: int = 500) -> list[Event]:

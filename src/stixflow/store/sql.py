@@ -8,7 +8,6 @@ original id lands on the same row.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -26,6 +25,7 @@ from stixflow.store.base import (
     StoredObject,
     WriteResult,
 )
+from stixflow.store.prepared import PreparedWrite, top_level_refs
 from stixflow.store.visibility import visible_clause
 
 IN_BATCH = 500
@@ -46,11 +46,18 @@ class SQLStore:
         provenance: Provenance,
         aliases: Mapping[str, str] | None = None,
         overwrite: bool = False,
+        prepared: PreparedWrite | None = None,
     ) -> WriteResult:
         """Write ``objects``; each merges with its stored version, or replaces it (``overwrite``,
-        perfect synchronisation: the incoming version is kept exactly as it is)."""
+        perfect synchronisation: the incoming version is kept exactly as it is).
+
+        ``prepared`` (built from the same ``objects`` before the transaction) saves serialising
+        new objects while the write lock is held; the result is the same without it.
+        """
         aliases = dict(aliases or {})
-        objects = self._apply_known_aliases(tx, objects, aliases)
+        if prepared is not None and not prepared.covers(objects):
+            prepared = None
+        objects = self._apply_known_aliases(tx, objects, aliases, prepared)
         incoming = _combine(objects)
         ids = list(incoming)
         tx.lock_keys(ids)
@@ -64,9 +71,16 @@ class SQLStore:
         for object_id, obj in incoming.items():
             if object_id not in existing:
                 result.created += 1
-                writes.append(rows.object_row(obj, rows.to_json(obj), now, now))
+                ready = prepared.created(obj, now) if prepared is not None else None
+                if ready is None:
+                    data = rows.to_json(obj)
+                    writes.append(rows.object_row(obj, data, now, now))
+                    payload = events.pack(data.encode())
+                else:
+                    writes.append(ready.row)
+                    payload = ready.payload
+                log.append(events.PendingEvent(events.CREATE, obj, payload=payload))
                 changed.append(obj)
-                log.append(events.PendingEvent(events.CREATE, obj))
                 continue
             old_json, first_seen = existing[object_id]
             old = rows.from_json(old_json)
@@ -90,12 +104,19 @@ class SQLStore:
         return result
 
     def _apply_known_aliases(
-        self, tx: Tx, objects: Sequence[StixObject], aliases: dict[str, str]
+        self,
+        tx: Tx,
+        objects: Sequence[StixObject],
+        aliases: dict[str, str],
+        prepared: PreparedWrite | None,
     ) -> list[StixObject]:
-        wanted: set[str] = set()
-        for obj in objects:
-            wanted.add(obj["id"])
-            wanted.update(_top_level_refs(obj))
+        if prepared is not None:
+            wanted = prepared.wanted
+        else:
+            wanted = set()
+            for obj in objects:
+                wanted.add(obj["id"])
+                wanted.update(top_level_refs(obj))
         known = self._resolve(tx, wanted - aliases.keys())
         if not known:
             return list(objects)
@@ -274,32 +295,6 @@ class SQLStore:
                 params,
             )
         return {object_type: int(count) for object_type, count in found}
-
-
-def _top_level_refs(obj: StixObject) -> list[str]:
-    """References held at the top level and in granular markings: where every STIX 2.1 object
-    keeps the ids other objects are found by (the hot path cannot afford a deep walk)."""
-    found: list[str] = []
-    for key, value in obj.items():
-        kind = _key_kind(key)
-        if kind == "ref" and isinstance(value, str):
-            found.append(value)
-        elif kind == "refs" and isinstance(value, list):
-            found.extend(ref for ref in value if isinstance(ref, str))
-        elif kind == "granular" and isinstance(value, list):
-            found.extend(
-                m["marking_ref"] for m in value if isinstance(m, dict) and "marking_ref" in m
-            )
-    return found
-
-
-@functools.cache
-def _key_kind(key: str) -> str:
-    if key.endswith("_ref"):
-        return "ref"
-    if key.endswith("_refs"):
-        return "refs"
-    return "granular" if key == "granular_markings" else ""
 
 
 def _combine(objects: Sequence[StixObject]) -> dict[str, StixObject]:

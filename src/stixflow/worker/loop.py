@@ -30,6 +30,7 @@ class Worker:
         self.runtime = runtime
         self.name = name
         self.validator = default_validator()
+        self.validator.compile_all()  # at start-up, not inside the first messages
         self.max_attempts = runtime.settings.worker.max_attempts
         self._queues: list[str] = []
         self._queues_at = 0.0

@@ -16,6 +16,7 @@ from stixflow.runtime import Runtime
 from stixflow.stix.repair import repair
 from stixflow.stix.validate import Validator
 from stixflow.store.base import Provenance, StixObject
+from stixflow.store.prepared import PreparedWrite
 
 
 @dataclass
@@ -46,6 +47,7 @@ def split_valid(
 def apply_message(runtime: Runtime, message: ImportMessage, validator: Validator) -> Outcome:
     valid, errors = split_valid(message.objects, validator)
     provenance = Provenance(seen_at=now(), user_id=message.user_id, source=message.source)
+    prepared = PreparedWrite(valid, seen_at=provenance.seen_at)  # outside the write lock
     with runtime.db.transaction() as tx:
         if message.kind == OPENCTI_KIND:
             if len(message.objects) > 1:  # pycti expected one object per message
@@ -58,6 +60,7 @@ def apply_message(runtime: Runtime, message: ImportMessage, validator: Validator
             provenance=provenance,
             aliases=message.aliases,
             overwrite=message.overwrite,
+            prepared=prepared,
         )
         for object_id in message.deletions:
             runtime.store.delete_in(tx, object_id, provenance=provenance, keep_shared=True)

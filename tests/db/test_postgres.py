@@ -1,0 +1,83 @@
+"""PostgreSQL: ``executemany`` of an INSERT sends multi-row statements, applied as row by row."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from stixflow.db import postgres
+from stixflow.db.postgres import PostgresDatabase, _multi_row
+
+SOURCES = (
+    "INSERT INTO object_sources (object_id, source, first_seen, last_seen) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (object_id, source) DO UPDATE SET last_seen = excluded.last_seen"
+)
+MARKINGS = (
+    "INSERT INTO object_markings (object_id, marking_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
+)
+EVENTS = (
+    "INSERT INTO stream_events (kind, object_id, object_type, data, patch, source, user_id, "
+    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+@pytest.fixture
+def db(pg_database: str) -> Iterator[PostgresDatabase]:
+    database = PostgresDatabase(pg_database, max_size=2)
+    yield database
+    database.close()
+
+
+def test_only_plain_inserts_are_sent_as_multi_row_statements() -> None:
+    assert _multi_row(SOURCES).key == (0, 1)
+    assert _multi_row(MARKINGS).key is None
+    assert _multi_row("UPDATE objects SET last_seen = ? WHERE id = ?") is None
+    assert (
+        _multi_row("INSERT INTO t (a, b) VALUES (?, ?) ON CONFLICT (c) DO UPDATE SET a = 1") is None
+    )
+    assert _multi_row("INSERT INTO t (a) SELECT ? WHERE true") is None
+    assert _multi_row("INSERT INTO t (a, b) VALUES (?, ?) ON CONFLICT DO UPDATE SET a = ?") is None
+    statement = _multi_row(MARKINGS).statement(2)
+    assert "VALUES ($1, $2), ($3, $4) ON CONFLICT DO NOTHING" in statement
+
+
+def test_a_later_row_updates_an_earlier_one_with_the_same_key(db: PostgresDatabase) -> None:
+    rows = [
+        ("a", "feed", "t1", "t1"),
+        ("b", "feed", "t1", "t1"),
+        ("a", "feed", "t2", "t2"),  # same key in the same call: one by one, it updates
+        ("a", "other", "t1", "t1"),
+        ("a", "feed", "t3", "t3"),
+    ]
+    with db.transaction() as tx:
+        tx.executemany(SOURCES, rows)
+        tx.executemany(MARKINGS, [("a", "m1"), ("a", "m1"), ("a", "m2")])
+    with db.read() as tx:
+        assert tx.fetchall("SELECT * FROM object_sources ORDER BY 1, 2") == [
+            ("a", "feed", "t1", "t3"),
+            ("a", "other", "t1", "t1"),
+            ("b", "feed", "t1", "t1"),
+        ]
+        assert tx.fetchall("SELECT * FROM object_markings ORDER BY 1, 2") == [
+            ("a", "m1"),
+            ("a", "m2"),
+        ]
+
+
+def test_many_rows_are_split_in_batches_and_keep_their_order(
+    db: PostgresDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(postgres, "MAX_BATCH_ROWS", 7)
+    _multi_row.cache_clear()
+    try:
+        with db.transaction() as tx:
+            tx.executemany(
+                EVENTS,
+                [("create", f"o{i}", "malware", b"{}", None, None, None, "t") for i in range(30)],
+            )
+    finally:
+        _multi_row.cache_clear()
+    with db.read() as tx:
+        found = tx.fetchall("SELECT object_id FROM stream_events ORDER BY seq")
+    assert [row[0] for row in found] == [f"o{i}" for i in range(30)]

@@ -1,0 +1,84 @@
+"""Writes prepared before their transaction store exactly what unprepared writes store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+
+from stixflow.clock import now
+from stixflow.config import load_settings
+from stixflow.runtime import Runtime, open_runtime
+from stixflow.store import events, rows
+from stixflow.store.base import Provenance
+from stixflow.store.prepared import PreparedWrite
+from tests.support import TLP_GREEN, malware, relationship
+
+STAMP = "2024-05-01T12:00:00.000Z"
+
+
+def test_prepared_rows_and_payloads_are_those_upsert_computes() -> None:
+    objects = [malware("Emotet", object_marking_refs=[TLP_GREEN]), malware("Ryuk")]
+    prepared = PreparedWrite(objects, seen_at=STAMP)
+    for obj in objects:
+        ready = prepared.created(obj, STAMP)
+        assert ready is not None
+        assert ready.row == rows.object_row(obj, rows.to_json(obj), STAMP, STAMP)
+        assert ready.payload == events.pack(orjson.dumps(obj))
+    assert prepared.covers(objects) and not prepared.covers(objects[:1])
+    assert not prepared.covers([dict(objects[0]), objects[1]])  # an equal copy is another dict
+    assert prepared.created(dict(objects[0]), STAMP) is None
+    assert prepared.created(objects[0], "2024-05-01T12:00:01.000Z") is None
+    assert prepared.wanted == {objects[0]["id"], objects[1]["id"], TLP_GREEN}
+
+
+def _dump(runtime: Runtime) -> dict[str, list]:
+    log = [(e.kind, e.object_id, e.data, e.patch) for e in events.read_after(runtime.db, 0)]
+    with runtime.db.read() as tx:
+        return {
+            "objects": tx.fetchall("SELECT * FROM objects ORDER BY id"),
+            "markings": tx.fetchall("SELECT * FROM object_markings ORDER BY 1, 2"),
+            "aliases": tx.fetchall("SELECT * FROM object_aliases ORDER BY 1"),
+            "sources": tx.fetchall("SELECT * FROM object_sources ORDER BY 1, 2"),
+            "events": log,
+        }
+
+
+def test_upsert_with_and_without_prepared_stores_the_same(tmp_path: Path) -> None:
+    old = malware("Emotet", description="old", modified="2024-01-01T00:00:00.000Z")
+    newer = {**old, "description": "new", "modified": "2024-03-01T00:00:00.000Z"}
+    renamed = malware("Ryuk")
+    alias = "malware--0c7b44b6-e4c5-480b-b5b9-56f2081b1b7b"
+    batches = [
+        ([old, renamed], {alias: renamed["id"]}),
+        # an update (merge), a new object, and one pointing at a known alias (rewritten)
+        ([newer, malware("Conti"), relationship(old["id"], alias)], {}),
+        ([malware("Trickbot", object_marking_refs=[TLP_GREEN]), newer], {}),
+    ]
+    dumps = []
+    for use_prepared in (True, False):
+        settings = load_settings(database_url=f"sqlite:///{tmp_path}/{use_prepared}.db")
+        runtime = open_runtime(settings)
+        try:
+            for objects, aliases in batches:
+                provenance = Provenance(seen_at=now(), user_id="u1", source="feed")
+                prepared = PreparedWrite(objects, seen_at=provenance.seen_at)
+                with runtime.db.transaction() as tx:
+                    runtime.store.upsert(
+                        tx,
+                        objects,
+                        provenance=provenance,
+                        aliases=aliases,
+                        prepared=prepared if use_prepared else None,
+                    )
+            dumps.append(_dump(runtime))
+        finally:
+            runtime.close()
+    with_prepared, without = dumps
+    kinds = [kind for kind, *_ in with_prepared["events"]]
+    assert kinds == ["create"] * 2 + ["update", "create", "create", "create"]
+    assert len(with_prepared["objects"]) == 5
+    for table in ("objects", "sources"):  # first/last seen are the writes' own times
+        assert [r[:-2] for r in with_prepared[table]] == [r[:-2] for r in without[table]]
+    for table in ("markings", "aliases", "events"):
+        assert with_prepared[table] == without[table]
