@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from stixflow.db.base import Tx
+
+if TYPE_CHECKING:
+    from stixflow.store.prepared import PreparedWrite
 
 StixObject = dict[str, Any]
 
@@ -96,7 +99,11 @@ class KnowledgeStore(Protocol):
         *,
         provenance: Provenance,
         aliases: Mapping[str, str] | None = None,
-    ) -> WriteResult: ...
+        overwrite: bool = False,
+        prepared: PreparedWrite | None = None,
+    ) -> WriteResult:
+        """Merge each object with its stored version (``overwrite``: replace it as it is)."""
+        ...
 
     def get(self, object_id: str, *, access: Access) -> StoredObject | None: ...
 
@@ -105,5 +112,11 @@ class KnowledgeStore(Protocol):
     def relationships(self, object_id: str, *, access: Access) -> list[StixObject]: ...
 
     def delete(self, object_id: str, *, provenance: Provenance | None = None) -> bool: ...
+
+    def delete_in(
+        self, tx: Tx, object_id: str, *, provenance: Provenance, keep_shared: bool = False
+    ) -> bool:
+        """``delete`` in the caller's transaction (``keep_shared``: only unlink the source)."""
+        ...
 
     def count_by_type(self, *, access: Access) -> dict[str, int]: ...
