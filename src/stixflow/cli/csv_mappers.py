@@ -1,50 +1,34 @@
-"""``stixflow csv-mappers add|list|show|test|delete`` and ``stixflow ingest csv …``.
+"""``stixflow csv-mappers [--url U --token T] add|list|show|test|delete`` and ``ingest csv …``.
 
-Acts on the local database as the local administrator. A mapper is a JSON file
-(docs/csv-mappers.md); ``test`` maps a sample file or the file at a URL and prints the counts,
-the rows that could not be mapped and the first objects, queuing nothing.
+Acts on the local database as the local administrator, or with ``--url``/``--token`` on a remote
+instance through its API. A mapper is a JSON file (docs/csv-mappers.md); ``test`` maps a sample
+file or the file at a URL and prints the counts, the rows that could not be mapped and the first
+objects, queuing nothing.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretStr
 
-from stixflow.access.audit import LOCAL_ACTOR
-from stixflow.api.routes.csv_mappers import url_lines
 from stixflow.cli import ingest
-from stixflow.cli.context import runtime_of
+from stixflow.cli.ingestion import IngestionClient, ingestion_command
+from stixflow.cli.mappers import MapperClient, mapper_command
+from stixflow.cli.remote import remote_options
 from stixflow.csvmap.model import CsvMapperSpec
 from stixflow.csvmap.schemas import MapperOut, TestOut
-from stixflow.csvmap.service import MapperService
-from stixflow.errors import StixflowError
-from stixflow.ingest import csv as csv_feed
 from stixflow.ingest.schemas import CsvCreate
 
 
 @click.group("csv-mappers")
+@remote_options
 def csv_mappers() -> None:
     """CSV mappers: how a CSV file's columns become STIX objects."""
-
-
-def with_mappers(command: Callable[..., None]) -> Callable[..., None]:
-    @functools.wraps(command)
-    def run(ctx: click.Context, **params: Any) -> None:
-        try:
-            with runtime_of(ctx) as runtime:
-                command(MapperService(runtime, actor=LOCAL_ACTOR), **params)
-        except StixflowError as exc:
-            raise click.ClickException(str(exc)) from exc
-        except ValidationError as exc:
-            raise click.UsageError(str(exc)) from exc
-
-    return click.pass_context(run)
 
 
 def echo_mapper(out: MapperOut) -> None:
@@ -54,53 +38,52 @@ def echo_mapper(out: MapperOut) -> None:
 
 @csv_mappers.command("add")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@with_mappers
-def add(service: MapperService, path: str) -> None:
+@mapper_command
+def add(client: MapperClient, path: str) -> None:
     """Save the mapper in PATH (JSON); refused with the reason when it cannot run."""
     spec = CsvMapperSpec.model_validate_json(Path(path).read_bytes())
-    echo_mapper(service.create(spec))
+    echo_mapper(client.create(spec))
 
 
 @csv_mappers.command("list")
-@with_mappers
-def list_(service: MapperService) -> None:
-    for out in service.list():
+@mapper_command
+def list_(client: MapperClient) -> None:
+    for out in client.list():
         echo_mapper(out)
 
 
 @csv_mappers.command("show")
 @click.argument("mapper")
-@with_mappers
-def show(service: MapperService, mapper: str) -> None:
+@mapper_command
+def show(client: MapperClient, mapper: str) -> None:
     """The mapper (id or name) as JSON, ready to edit and add again."""
-    click.echo(service.get(mapper).spec.model_dump_json(indent=2, exclude_defaults=True))
+    click.echo(client.get(mapper).spec.model_dump_json(indent=2, exclude_defaults=True))
 
 
 @csv_mappers.command("delete")
 @click.argument("mapper")
-@with_mappers
-def delete(service: MapperService, mapper: str) -> None:
-    service.delete(mapper)
+@mapper_command
+def delete(client: MapperClient, mapper: str) -> None:
+    client.delete(mapper)
     click.echo(f"deleted {mapper}")
 
 
 @csv_mappers.command("test")
 @click.argument("mapper")
-@click.option("--file", "sample", type=click.Path(exists=True, dir_okay=False))
+@click.option("--file", "sample", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--url", help="Test against the file at this URL.")
 @click.option("--marking", "markings", multiple=True, help="A 'user-choice' marking.")
-@with_mappers
+@mapper_command
 def test(
-    service: MapperService, mapper: str, sample: str | None, url: str | None, markings: tuple
+    client: MapperClient, mapper: str, sample: Path | None, url: str | None, markings: tuple
 ) -> None:
     """Map a sample (--file or --url) and show what would be created; queue nothing."""
     if (sample is None) == (url is None):
         raise click.UsageError("give --file or --url")
     if sample is not None:
-        with open(sample, encoding="utf-8-sig", newline="") as handle:
-            echo_test(service.test(mapper, handle, markings=list(markings)))
+        echo_test(client.test_file(mapper, sample, markings=list(markings)))
     else:
-        echo_test(service.test(mapper, url_lines(url or ""), markings=list(markings)))
+        echo_test(client.test_url(mapper, url or "", markings=list(markings)))
 
 
 def echo_test(result: TestOut) -> None:
@@ -164,11 +147,7 @@ ingest._add_and_test(csv_group, "csv", csv_options, csv_spec)
 
 @csv_group.command("duplicate")
 @click.argument("ingester")
-@click.pass_context
-def duplicate(ctx: click.Context, ingester: str) -> None:
+@ingestion_command
+def duplicate(client: IngestionClient, ingester: str) -> None:
     """Copy a CSV feed with its settings as '<name>-copy', stopped."""
-    try:
-        with runtime_of(ctx) as runtime:
-            ingest.echo_ingester(csv_feed.duplicate(runtime, LOCAL_ACTOR, ingester))
-    except StixflowError as exc:
-        raise click.ClickException(str(exc)) from exc
+    ingest.echo_ingester(client.duplicate("csv", ingester))

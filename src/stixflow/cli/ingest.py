@@ -1,51 +1,30 @@
-"""``stixflow ingest taxii|rss add|list|show|start|stop|test|reset|run|delete``.
+"""``stixflow ingest [--url U --token T] taxii|rss add|list|show|start|stop|test|reset|run|delete``.
 
 Acts on the local database as the local administrator (the ingester's user defaults to none:
-give ``--user`` or ``--create-source-user``). The running ``stixflow serve`` picks changes up at
-its next manager run; ``run`` ingests once right now, in this process.
+give ``--user`` or ``--create-source-user``), or with ``--url``/``--token`` on a remote instance
+through its API (the user then defaults to the token's). The running ``stixflow serve`` picks
+changes up at its next manager run; ``run`` ingests once right now, in this process (local only).
 """
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import click
-from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic import BaseModel, SecretStr
 
-from stixflow.access.audit import LOCAL_ACTOR
-from stixflow.cli.context import runtime_of
-from stixflow.errors import StixflowError
+from stixflow.cli.ingestion import IngestionClient, ingestion_command
+from stixflow.cli.remote import remote_options
 from stixflow.ingest.schemas import IngesterOut, RssCreate, TaxiiCreate
-from stixflow.ingest.service import IngestionService
 
 
 @click.group()
+@remote_options
 def ingest() -> None:
     """Native feeds (TAXII 2.1 collections, RSS/Atom) pulled by the ingestion manager."""
-
-
-def with_service(command: Callable[..., None]) -> Callable[..., None]:
-    """Call ``command`` with an ``IngestionService`` on the local database."""
-
-    @functools.wraps(command)
-    def run(ctx: click.Context, **params: Any) -> None:
-        try:
-            with runtime_of(ctx) as runtime:
-                command(IngestionService(runtime, actor=LOCAL_ACTOR), **params)
-        except StixflowError as exc:
-            raise click.ClickException(str(exc)) from exc
-        except ValidationError as exc:
-            raise click.UsageError(_problems(exc)) from exc
-
-    return click.pass_context(run)
-
-
-def _problems(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
 
 
 def echo_ingester(out: IngesterOut) -> None:
@@ -99,55 +78,55 @@ def kind_group(kind: str, title: str) -> click.Group:
     group = click.Group(kind, help=f"{title} feeds.")
 
     @group.command("list")
-    @with_service
-    def list_(service: IngestionService) -> None:
-        for out in service.list(kind):
+    @ingestion_command
+    def list_(client: IngestionClient) -> None:
+        for out in client.list(kind):
             echo_ingester(out)
 
     @group.command("show")
     @click.argument("ingester")
-    @with_service
-    def show(service: IngestionService, ingester: str) -> None:
+    @ingestion_command
+    def show(client: IngestionClient, ingester: str) -> None:
         """Everything about one ingester (id or name), as JSON."""
-        click.echo(service.get(kind, ingester).model_dump_json(indent=2))
+        click.echo(client.get(kind, ingester).model_dump_json(indent=2))
 
     for name, running in (("start", True), ("stop", False)):
         group.command(name, help=f"{name.capitalize()} an ingester (id or name).")(
-            click.argument("ingester")(with_service(_toggle(kind, running)))
+            click.argument("ingester")(ingestion_command(_toggle(kind, running)))
         )
 
     @group.command("reset")
     @click.argument("ingester")
-    @with_service
-    def reset(service: IngestionService, ingester: str) -> None:
+    @ingestion_command
+    def reset(client: IngestionClient, ingester: str) -> None:
         """Cursor back to its import-from date; its queued messages are purged."""
-        done = service.reset(kind, ingester)
+        done = client.reset(kind, ingester)
         echo_ingester(done.ingester)
         click.echo(f"purged {done.purged} queued messages")
 
     @group.command("run")
     @click.argument("ingester")
-    @with_service
-    def run(service: IngestionService, ingester: str) -> None:
+    @ingestion_command
+    def run(client: IngestionClient, ingester: str) -> None:
         """Ingest once, now, in this process."""
-        outcome = service.run_now(kind, ingester)
+        outcome = client.run_now(kind, ingester)
         click.echo(f"queued {outcome.queued} objects in {len(outcome.works)} works")
         if outcome.error:
             raise click.ClickException(outcome.error)
 
     @group.command("delete")
     @click.argument("ingester")
-    @with_service
-    def delete(service: IngestionService, ingester: str) -> None:
-        service.delete(kind, ingester)
+    @ingestion_command
+    def delete(client: IngestionClient, ingester: str) -> None:
+        client.delete(kind, ingester)
         click.echo(f"deleted {ingester}")
 
     return group
 
 
 def _toggle(kind: str, running: bool) -> Callable[..., None]:
-    def toggle(service: IngestionService, ingester: str) -> None:
-        echo_ingester(service.set_running(kind, ingester, running))
+    def toggle(client: IngestionClient, ingester: str) -> None:
+        echo_ingester(client.set_running(kind, ingester, running))
 
     return toggle
 
@@ -235,17 +214,17 @@ def _add_and_test(
 ) -> None:
     @group.command("add")
     @options
-    @with_service
-    def add(service: IngestionService, **params: Any) -> None:
+    @ingestion_command
+    def add(client: IngestionClient, **params: Any) -> None:
         """Create an ingester (stopped unless --start)."""
-        echo_ingester(service.create(kind, spec_of(params)))  # type: ignore[arg-type]
+        echo_ingester(client.create(kind, spec_of(params)))  # type: ignore[arg-type]
 
     @group.command("test")
     @options
-    @with_service
-    def test(service: IngestionService, **params: Any) -> None:
+    @ingestion_command
+    def test(client: IngestionClient, **params: Any) -> None:
         """Dry run: fetch and map, print what would be created (at most 50 objects)."""
-        found = service.test(kind, spec_of(params))  # type: ignore[arg-type]
+        found = client.test(kind, spec_of(params))  # type: ignore[arg-type]
         echo_preview(found.objects, found.fetched, found.truncated)
 
 

@@ -1,8 +1,9 @@
 """``stixflow ingest taxii-push …`` and ``stixflow ingest live-stream …``.
 
 TAXII Push ingesters expose a collection others push to; live-stream synchronisers follow
-another stixflow's stream. Acts on the local database as the local administrator; the running
-``stixflow serve`` picks changes up at its next manager run.
+another stixflow's stream. Acts on the local database as the local administrator (``ingest
+--url`` is refused here for now); the running ``stixflow serve`` picks changes up at its next
+manager run.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pydantic import SecretStr, ValidationError
 
 from stixflow.access.audit import LOCAL_ACTOR
 from stixflow.cli.context import runtime_of
+from stixflow.cli.remote import refuse_remote
 from stixflow.errors import StixflowError
 from stixflow.streams.sync.service import RemoteIn, SyncCreate, SyncOut, SyncService
 from stixflow.taxii.push import PushCreate, PushOut, PushService
@@ -27,6 +29,7 @@ def with_service(kind: type[PushService] | type[SyncService]) -> Callable[..., A
     def decorate(command: Callable[..., None]) -> Callable[..., None]:
         @functools.wraps(command)
         def run(ctx: click.Context, **params: Any) -> None:
+            refuse_remote(ctx, "ingest taxii-push|live-stream")
             try:
                 with runtime_of(ctx) as runtime:
                     command(kind(runtime, actor=LOCAL_ACTOR), **params)

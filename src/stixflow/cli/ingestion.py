@@ -1,0 +1,120 @@
+"""What the ``ingest`` commands talk to.
+
+``IngestionClient`` is the interface; ``LocalIngestion`` (the local database, acting as the local
+administrator) implements it with the services, ``RemoteIngestion`` over ``/api/ingestion`` of
+another instance. A command is written once against the interface; ``ingestion_command`` picks
+the implementation from the ``ingest`` group's ``--url``/``--token``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+import click
+from pydantic import ValidationError
+
+from stixflow.access.audit import LOCAL_ACTOR
+from stixflow.cli.context import runtime_of
+from stixflow.cli.remote import ApiClient, body_of, open_api, segment
+from stixflow.errors import InvalidInput, StixflowError
+from stixflow.ingest import csv as csv_feed
+from stixflow.ingest.schemas import IngesterCreate, IngesterOut, PreviewOut, ResetOut, RunOut
+from stixflow.ingest.service import IngestionService
+
+
+class IngestionClient(Protocol):
+    def list(self, kind: str) -> list[IngesterOut]: ...
+    def get(self, kind: str, ref: str) -> IngesterOut: ...
+    def create(self, kind: str, spec: IngesterCreate) -> IngesterOut: ...
+    def test(self, kind: str, spec: IngesterCreate) -> PreviewOut: ...
+    def set_running(self, kind: str, ref: str, running: bool) -> IngesterOut: ...
+    def reset(self, kind: str, ref: str) -> ResetOut: ...
+    def run_now(self, kind: str, ref: str) -> RunOut: ...
+    def delete(self, kind: str, ref: str) -> None: ...
+    def duplicate(self, kind: str, ref: str) -> IngesterOut: ...
+
+
+class LocalIngestion(IngestionService):
+    """``IngestionService`` plus the CSV feeds' ``duplicate``."""
+
+    def duplicate(self, kind: str, ref: str) -> IngesterOut:
+        return csv_feed.duplicate(self.runtime, self.actor, ref)
+
+
+class RemoteIngestion:
+    """``IngestionClient`` over the HTTP API (``/api/ingestion/{kind}``)."""
+
+    def __init__(self, api: ApiClient) -> None:
+        self.api = api
+
+    def _path(self, kind: str, ref: str | None = None, action: str | None = None) -> str:
+        parts = ["/api/ingestion", kind] + ([segment(ref)] if ref else []) + [action or ""]
+        return "/".join(parts).rstrip("/")
+
+    def _ingester(self, method: str, path: str, body: Any = None) -> IngesterOut:
+        return IngesterOut.model_validate(self.api.call(method, path, body=body))
+
+    def list(self, kind: str) -> list[IngesterOut]:
+        return [IngesterOut.model_validate(item) for item in self.api.call("GET", self._path(kind))]
+
+    def get(self, kind: str, ref: str) -> IngesterOut:
+        return self._ingester("GET", self._path(kind, ref))
+
+    def create(self, kind: str, spec: IngesterCreate) -> IngesterOut:
+        return self._ingester("POST", self._path(kind), body_of(spec))
+
+    def test(self, kind: str, spec: IngesterCreate) -> PreviewOut:
+        answer = self.api.call("POST", self._path(kind, action="test"), body=body_of(spec))
+        return PreviewOut.model_validate(answer)
+
+    def set_running(self, kind: str, ref: str, running: bool) -> IngesterOut:
+        return self._ingester("POST", self._path(kind, ref, "start" if running else "stop"))
+
+    def reset(self, kind: str, ref: str) -> ResetOut:
+        return ResetOut.model_validate(self.api.call("POST", self._path(kind, ref, "reset")))
+
+    def run_now(self, kind: str, ref: str) -> RunOut:
+        raise InvalidInput(
+            "'run' ingests in this process, on the local database; on a remote instance "
+            "'start' the ingester and its manager runs it"
+        )
+
+    def delete(self, kind: str, ref: str) -> None:
+        self.api.call("DELETE", self._path(kind, ref))
+
+    def duplicate(self, kind: str, ref: str) -> IngesterOut:
+        return self._ingester("POST", self._path(kind, ref, "duplicate"))
+
+
+@contextmanager
+def open_ingestion(ctx: click.Context) -> Iterator[IngestionClient]:
+    """The remote instance of the ``ingest`` group's ``--url``, or the local database."""
+    with open_api(ctx) as api:
+        if api is not None:
+            yield RemoteIngestion(api)
+            return
+    with runtime_of(ctx) as runtime:
+        yield LocalIngestion(runtime, actor=LOCAL_ACTOR)
+
+
+def ingestion_command(command: Callable[..., None]) -> Callable[..., None]:
+    """Call ``command`` with the chosen ``IngestionClient``."""
+
+    @functools.wraps(command)
+    def run(ctx: click.Context, **params: Any) -> None:
+        try:
+            with open_ingestion(ctx) as client:
+                command(client, **params)
+        except StixflowError as exc:
+            raise click.ClickException(str(exc)) from exc
+        except ValidationError as exc:
+            raise click.UsageError(problems(exc)) from exc
+
+    return click.pass_context(run)
+
+
+def problems(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())

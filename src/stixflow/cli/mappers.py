@@ -1,0 +1,104 @@
+"""What the ``csv-mappers`` commands talk to.
+
+``MapperClient`` is the interface; ``LocalMappers`` (the local database, acting as the local
+administrator) implements it with ``MapperService``, ``RemoteMappers`` over ``/api/csv-mappers``
+of another instance. ``mapper_command`` picks one from the group's ``--url``/``--token``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+import click
+from pydantic import ValidationError
+
+from stixflow.access.audit import LOCAL_ACTOR
+from stixflow.api.routes.csv_mappers import url_lines
+from stixflow.cli.context import runtime_of
+from stixflow.cli.remote import ApiClient, open_api, segment
+from stixflow.csvmap.model import CsvMapperSpec
+from stixflow.csvmap.schemas import MapperOut, TestOut
+from stixflow.csvmap.service import MapperService
+from stixflow.errors import StixflowError
+
+
+class MapperClient(Protocol):
+    def list(self) -> list[MapperOut]: ...
+    def get(self, ref: str) -> MapperOut: ...
+    def create(self, spec: CsvMapperSpec) -> MapperOut: ...
+    def delete(self, ref: str) -> None: ...
+    def test_file(self, ref: str, sample: Path, *, markings: list[str]) -> TestOut: ...
+    def test_url(self, ref: str, url: str, *, markings: list[str]) -> TestOut: ...
+
+
+class LocalMappers(MapperService):
+    """``MapperService`` reading the sample itself."""
+
+    def test_file(self, ref: str, sample: Path, *, markings: list[str]) -> TestOut:
+        with sample.open(encoding="utf-8-sig", newline="") as handle:
+            return self.test(ref, handle, markings=markings)
+
+    def test_url(self, ref: str, url: str, *, markings: list[str]) -> TestOut:
+        return self.test(ref, url_lines(url), markings=markings)
+
+
+class RemoteMappers:
+    """``MapperClient`` over the HTTP API (``/api/csv-mappers``)."""
+
+    def __init__(self, api: ApiClient) -> None:
+        self.api = api
+
+    def list(self) -> list[MapperOut]:
+        return [MapperOut.model_validate(item) for item in self.api.call("GET", "/api/csv-mappers")]
+
+    def get(self, ref: str) -> MapperOut:
+        return MapperOut.model_validate(self.api.call("GET", f"/api/csv-mappers/{segment(ref)}"))
+
+    def create(self, spec: CsvMapperSpec) -> MapperOut:
+        body = spec.model_dump(mode="json", exclude_defaults=True)
+        return MapperOut.model_validate(self.api.call("POST", "/api/csv-mappers", body=body))
+
+    def delete(self, ref: str) -> None:
+        self.api.call("DELETE", f"/api/csv-mappers/{segment(ref)}")
+
+    def test_file(self, ref: str, sample: Path, *, markings: list[str]) -> TestOut:
+        with sample.open("rb") as handle:
+            return self._test(ref, {"markings": markings}, {"file": (sample.name, handle)})
+
+    def test_url(self, ref: str, url: str, *, markings: list[str]) -> TestOut:
+        return self._test(ref, {"url": url, "markings": markings}, None)
+
+    def _test(self, ref: str, form: dict[str, Any], files: dict[str, Any] | None) -> TestOut:
+        path = f"/api/csv-mappers/{segment(ref)}/test"
+        return TestOut.model_validate(self.api.call("POST", path, form=form, files=files))
+
+
+@contextmanager
+def open_mappers(ctx: click.Context) -> Iterator[MapperClient]:
+    """The remote instance of the ``csv-mappers`` group's ``--url``, or the local database."""
+    with open_api(ctx) as api:
+        if api is not None:
+            yield RemoteMappers(api)
+            return
+    with runtime_of(ctx) as runtime:
+        yield LocalMappers(runtime, actor=LOCAL_ACTOR)
+
+
+def mapper_command(command: Callable[..., None]) -> Callable[..., None]:
+    """Call ``command`` with the chosen ``MapperClient``."""
+
+    @functools.wraps(command)
+    def run(ctx: click.Context, **params: Any) -> None:
+        try:
+            with open_mappers(ctx) as client:
+                command(client, **params)
+        except StixflowError as exc:
+            raise click.ClickException(str(exc)) from exc
+        except ValidationError as exc:
+            raise click.UsageError(str(exc)) from exc
+
+    return click.pass_context(run)
