@@ -128,9 +128,3 @@ def test_url_needs_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         cli, ["ingest", "--url", "http://127.0.0.1:9", "rss", "list"]
     )
     assert result.exit_code == 2 and "--url needs --token" in result.stderr
-
-
-def test_sharing_ingesters_refuse_url(run: Run) -> None:
-    for group in ("taxii-push", "live-stream"):
-        refused = run("ingest", group, "list", ok=False)
-        assert refused.exit_code == 2 and "local database only" in refused.stderr

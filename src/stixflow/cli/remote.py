@@ -129,6 +129,8 @@ def remote_options(group: Callable[..., Any]) -> Callable[..., Any]:
         callback=_remember,
         help="Act on the instance at this URL (env STIXFLOW_URL); default: the local database.",
     )
+    if isinstance(group, click.Command):  # a built command appends, a function prepends
+        return token(url(group))
     return url(token(group))
 
 
@@ -147,9 +149,3 @@ def open_api(ctx: click.Context) -> Iterator[ApiClient | None]:
         yield api
     finally:
         api.close()
-
-
-def refuse_remote(ctx: click.Context, commands: str) -> None:
-    """For commands under a remote-capable group that still act only on the local database."""
-    if ctx.ensure_object(dict).get("remote_url"):
-        raise click.UsageError(f"{commands} act on the local database only: drop --url")

@@ -1,20 +1,20 @@
 """``stixflow taxii collections …`` and ``stixflow streams …``: what this platform shares.
 
 TAXII collections and live streams are saved filters (``--type``, ``--marking``, ``--author``,
-``--source``, repeatable), public or not. Acts on the local database; the running server sees
+``--source``, repeatable), public or not. Acts on the local database, or with ``--url``/``--token``
+(on ``taxii`` and ``streams``) on a remote instance through its API; the running server sees
 changes at once.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
-from typing import Any
 
 import click
 
-from stixflow.cli.context import runtime_of
-from stixflow.errors import StixflowError
+from stixflow.cli.definitions import DefinitionClient, definition_command
+from stixflow.cli.remote import remote_options
+from stixflow.db.base import Database
 from stixflow.taxii.collections import (
     DefinitionCreate,
     DefinitionOut,
@@ -24,23 +24,6 @@ from stixflow.taxii.collections import (
     live_streams,
 )
 from stixflow.taxii.filters import ObjectFilter
-
-
-def with_definitions(
-    table: Callable[[Any], Definitions],
-) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    def decorate(command: Callable[..., None]) -> Callable[..., None]:
-        @functools.wraps(command)
-        def run(ctx: click.Context, **params: Any) -> None:
-            try:
-                with runtime_of(ctx) as runtime:
-                    command(table(runtime.db), **params)
-            except StixflowError as exc:
-                raise click.ClickException(str(exc)) from exc
-
-        return click.pass_context(run)
-
-    return decorate
 
 
 def echo(out: DefinitionOut) -> None:
@@ -62,23 +45,26 @@ def filter_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
-def definition_group(name: str, table: Callable[[Any], Definitions], what: str) -> click.Group:
+def definition_group(
+    name: str, table: Callable[[Database], Definitions], path: str, what: str
+) -> click.Group:
     group = click.Group(name, help=f"{what}: saved filters others read.")
+    with_definitions = definition_command(table, path)
 
     @group.command("list")
-    @with_definitions(table)
-    def list_(definitions: Definitions) -> None:
+    @with_definitions
+    def list_(definitions: DefinitionClient) -> None:
         for definition in definitions.list():
-            echo(definition.out())
+            echo(definition)
 
     @group.command("add")
     @click.argument("name")
     @click.option("--description", default="")
     @click.option("--public", is_flag=True, help="Readable without a token (TLP:CLEAR at most).")
     @filter_options
-    @with_definitions(table)
+    @with_definitions
     def add(
-        definitions: Definitions,
+        definitions: DefinitionClient,
         name: str,
         description: str,
         public: bool,
@@ -91,24 +77,24 @@ def definition_group(name: str, table: Callable[[Any], Definitions], what: str) 
             types=list(types), markings=list(markings), authors=list(authors), sources=list(sources)
         )
         spec = DefinitionCreate(name=name, description=description, filters=filters, public=public)
-        echo(definitions.create(spec, created_by=None).out())
+        echo(definitions.create(spec))
 
     @group.command("start")
     @click.argument("ref")
-    @with_definitions(table)
-    def start(definitions: Definitions, ref: str) -> None:
-        echo(definitions.update(ref, DefinitionUpdate(running=True)).out())
+    @with_definitions
+    def start(definitions: DefinitionClient, ref: str) -> None:
+        echo(definitions.update(ref, DefinitionUpdate(running=True)))
 
     @group.command("stop")
     @click.argument("ref")
-    @with_definitions(table)
-    def stop(definitions: Definitions, ref: str) -> None:
-        echo(definitions.update(ref, DefinitionUpdate(running=False)).out())
+    @with_definitions
+    def stop(definitions: DefinitionClient, ref: str) -> None:
+        echo(definitions.update(ref, DefinitionUpdate(running=False)))
 
     @group.command("delete")
     @click.argument("ref")
-    @with_definitions(table)
-    def delete(definitions: Definitions, ref: str) -> None:
+    @with_definitions
+    def delete(definitions: DefinitionClient, ref: str) -> None:
         definitions.delete(ref)
         click.echo(f"deleted {ref}")
 
@@ -116,9 +102,14 @@ def definition_group(name: str, table: Callable[[Any], Definitions], what: str) 
 
 
 @click.group()
+@remote_options
 def taxii() -> None:
     """The TAXII 2.1 server: /taxii2/ (collections are saved filters)."""
 
 
-taxii.add_command(definition_group("collections", collections, "TAXII collections"))
-streams = definition_group("streams", live_streams, "Live streams served at /stream/<id>")
+taxii.add_command(
+    definition_group("collections", collections, "/api/taxii/collections", "TAXII collections")
+)
+streams = remote_options(
+    definition_group("streams", live_streams, "/api/streams", "Live streams served at /stream/<id>")
+)

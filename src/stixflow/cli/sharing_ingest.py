@@ -1,46 +1,24 @@
-"""``stixflow ingest taxii-push …`` and ``stixflow ingest live-stream …``.
+"""``stixflow ingest [--url U --token T] taxii-push|live-stream …``.
 
 TAXII Push ingesters expose a collection others push to; live-stream synchronisers follow
-another stixflow's stream. Acts on the local database as the local administrator (``ingest
---url`` is refused here for now); the running ``stixflow serve`` picks changes up at its next
-manager run.
+another stixflow's stream. Acts on the local database as the local administrator, or with
+``--url``/``--token`` on a remote instance through its API (the ingester's user then defaults to
+the token's); the running ``stixflow serve`` picks changes up at its next manager run.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import click
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretStr
 
-from stixflow.access.audit import LOCAL_ACTOR
-from stixflow.cli.context import runtime_of
-from stixflow.cli.remote import refuse_remote
-from stixflow.errors import StixflowError
-from stixflow.streams.sync.service import RemoteIn, SyncCreate, SyncOut, SyncService
-from stixflow.taxii.push import PushCreate, PushOut, PushService
+from stixflow.cli.sharing_ingestion import PushClient, SyncClient, push_command, sync_command
+from stixflow.streams.sync.service import RemoteIn, SyncCreate, SyncOut
+from stixflow.taxii.push import PushCreate, PushOut
 from stixflow.taxii.push_records import Authorized
-
-
-def with_service(kind: type[PushService] | type[SyncService]) -> Callable[..., Any]:
-    def decorate(command: Callable[..., None]) -> Callable[..., None]:
-        @functools.wraps(command)
-        def run(ctx: click.Context, **params: Any) -> None:
-            refuse_remote(ctx, "ingest taxii-push|live-stream")
-            try:
-                with runtime_of(ctx) as runtime:
-                    command(kind(runtime, actor=LOCAL_ACTOR), **params)
-            except StixflowError as exc:
-                raise click.ClickException(str(exc)) from exc
-            except ValidationError as exc:
-                raise click.UsageError(str(exc)) from exc
-
-        return click.pass_context(run)
-
-    return decorate
 
 
 def echo_push(out: PushOut) -> None:
@@ -67,8 +45,8 @@ def taxii_push() -> None:
 
 
 @taxii_push.command("list")
-@with_service(PushService)
-def push_list(push: PushService) -> None:
+@push_command
+def push_list(push: PushClient) -> None:
     for out in push.list():
         echo_push(out)
 
@@ -82,9 +60,9 @@ def push_list(push: PushService) -> None:
 @click.option("--allow-org", "orgs", multiple=True, help="Organization whose members may push.")
 @click.option("--confidence-to-score", is_flag=True, help="Copy indicator confidence to score.")
 @click.option("--start", is_flag=True, help="Start it right away.")
-@with_service(PushService)
+@push_command
 def push_add(
-    push: PushService,
+    push: PushClient,
     name: str,
     description: str,
     user: str | None,
@@ -110,31 +88,33 @@ def push_add(
 
 
 def _lifecycle(
-    group: click.Group, kind: type[PushService] | type[SyncService], echo: Callable[[Any], None]
+    group: click.Group,
+    with_client: Callable[[Callable[..., None]], Callable[..., None]],
+    echo: Callable[[Any], None],
 ) -> None:
     for name, running in (("start", True), ("stop", False)):
 
         @group.command(name)
         @click.argument("ref")
-        @with_service(kind)
+        @with_client
         def change(service: Any, ref: str, running: bool = running) -> None:
             echo(service.set_running(ref, running))
 
     @group.command("show")
     @click.argument("ref")
-    @with_service(kind)
+    @with_client
     def show(service: Any, ref: str) -> None:
         echo(service.get(ref))
 
     @group.command("delete")
     @click.argument("ref")
-    @with_service(kind)
+    @with_client
     def delete(service: Any, ref: str) -> None:
         service.delete(ref)
         click.echo(f"deleted {ref}")
 
 
-_lifecycle(taxii_push, PushService, echo_push)
+_lifecycle(taxii_push, push_command, echo_push)
 
 
 @click.group("live-stream")
@@ -143,8 +123,8 @@ def live_stream() -> None:
 
 
 @live_stream.command("list")
-@with_service(SyncService)
-def sync_list(syncs: SyncService) -> None:
+@sync_command
+def sync_list(syncs: SyncClient) -> None:
     for out in syncs.list():
         echo_sync(out)
 
@@ -153,8 +133,8 @@ def sync_list(syncs: SyncService) -> None:
 @click.option("--uri", required=True, help="Remote stixflow base URL (no path).")
 @click.option("--token", required=True, help="Remote user's token (TAXIIAPI).")
 @click.option("--no-verify", is_flag=True, help="Do not verify the remote's TLS certificate.")
-@with_service(SyncService)
-def sync_remote(syncs: SyncService, uri: str, token: str, no_verify: bool) -> None:
+@sync_command
+def sync_remote(syncs: SyncClient, uri: str, token: str, no_verify: bool) -> None:
     """Validate a remote URL and token; list the streams to pick one."""
     remote = RemoteIn(uri=uri, token=SecretStr(token), ssl_verify=not no_verify)
     for stream in syncs.remote_streams(remote):
@@ -173,9 +153,9 @@ def sync_remote(syncs: SyncService, uri: str, token: str, no_verify: bool) -> No
 @click.option("--no-verify", is_flag=True, help="Do not verify the remote's TLS certificate.")
 @click.option("--perfect", is_flag=True, help="Perfect synchronization (remote overwrites).")
 @click.option("--start", is_flag=True, help="Start it right away.")
-@with_service(SyncService)
+@sync_command
 def sync_add(
-    syncs: SyncService,
+    syncs: SyncClient,
     name: str,
     uri: str,
     token: str,
@@ -207,4 +187,14 @@ def sync_add(
     )
 
 
-_lifecycle(live_stream, SyncService, echo_sync)
+_lifecycle(live_stream, sync_command, echo_sync)
+
+
+@live_stream.command("reset")
+@click.argument("ref")
+@sync_command
+def sync_reset(syncs: SyncClient, ref: str) -> None:
+    """Start again from the starting date; its queued messages are purged."""
+    done = syncs.reset(ref)
+    echo_sync(done.sync)
+    click.echo(f"purged {done.purged} queued messages")

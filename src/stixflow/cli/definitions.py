@@ -1,0 +1,106 @@
+"""What ``stixflow taxii collections`` and ``stixflow streams`` talk to.
+
+``DefinitionClient`` is the interface over one table of saved filters; ``LocalDefinitions`` (the
+local database) implements it with ``Definitions``, ``RemoteDefinitions`` over the HTTP API of
+another instance (``/api/taxii/collections`` or ``/api/streams``). ``definition_command`` picks
+one from the group's ``--url``/``--token``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+import click
+
+from stixflow.cli.context import runtime_of
+from stixflow.cli.remote import ApiClient, body_of, open_api, segment
+from stixflow.db.base import Database
+from stixflow.errors import StixflowError
+from stixflow.taxii.collections import (
+    DefinitionCreate,
+    DefinitionOut,
+    Definitions,
+    DefinitionUpdate,
+)
+
+
+class DefinitionClient(Protocol):
+    def list(self) -> list[DefinitionOut]: ...
+    def create(self, spec: DefinitionCreate) -> DefinitionOut: ...
+    def update(self, ref: str, patch: DefinitionUpdate) -> DefinitionOut: ...
+    def delete(self, ref: str) -> None: ...
+
+
+class LocalDefinitions:
+    """``DefinitionClient`` over ``Definitions`` (created by nobody: the local administrator)."""
+
+    def __init__(self, definitions: Definitions) -> None:
+        self.definitions = definitions
+
+    def list(self) -> list[DefinitionOut]:
+        return [definition.out() for definition in self.definitions.list()]
+
+    def create(self, spec: DefinitionCreate) -> DefinitionOut:
+        return self.definitions.create(spec, created_by=None).out()
+
+    def update(self, ref: str, patch: DefinitionUpdate) -> DefinitionOut:
+        return self.definitions.update(ref, patch).out()
+
+    def delete(self, ref: str) -> None:
+        self.definitions.delete(ref)
+
+
+class RemoteDefinitions:
+    """``DefinitionClient`` over the HTTP API (``path`` is the definitions' collection URL)."""
+
+    def __init__(self, api: ApiClient, path: str) -> None:
+        self.api = api
+        self.path = path
+
+    def list(self) -> list[DefinitionOut]:
+        return [DefinitionOut.model_validate(item) for item in self.api.call("GET", self.path)]
+
+    def create(self, spec: DefinitionCreate) -> DefinitionOut:
+        return DefinitionOut.model_validate(self.api.call("POST", self.path, body=body_of(spec)))
+
+    def update(self, ref: str, patch: DefinitionUpdate) -> DefinitionOut:
+        answer = self.api.call("PATCH", f"{self.path}/{segment(ref)}", body=body_of(patch))
+        return DefinitionOut.model_validate(answer)
+
+    def delete(self, ref: str) -> None:
+        self.api.call("DELETE", f"{self.path}/{segment(ref)}")
+
+
+@contextmanager
+def open_definitions(
+    ctx: click.Context, table: Callable[[Database], Definitions], path: str
+) -> Iterator[DefinitionClient]:
+    """The remote instance of the group's ``--url``, or the local database."""
+    with open_api(ctx) as api:
+        if api is not None:
+            yield RemoteDefinitions(api, path)
+            return
+    with runtime_of(ctx) as runtime:
+        yield LocalDefinitions(table(runtime.db))
+
+
+def definition_command(
+    table: Callable[[Database], Definitions], path: str
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Call the command with the chosen ``DefinitionClient`` for ``table`` (remotely ``path``)."""
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(command)
+        def run(ctx: click.Context, **params: Any) -> None:
+            try:
+                with open_definitions(ctx, table, path) as client:
+                    command(client, **params)
+            except StixflowError as exc:
+                raise click.ClickException(str(exc)) from exc
+
+        return click.pass_context(run)
+
+    return decorate

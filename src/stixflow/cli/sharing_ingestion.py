@@ -1,0 +1,148 @@
+"""What ``stixflow ingest taxii-push …`` and ``stixflow ingest live-stream …`` talk to.
+
+``PushClient`` and ``SyncClient`` are the interfaces; locally ``PushService`` and ``SyncService``
+(acting as the local administrator) implement them, remotely ``RemotePush`` and ``RemoteSyncs``
+over ``/api/ingestion/taxii-push`` and ``/api/ingestion/live-streams`` of another instance.
+``push_command`` and ``sync_command`` pick one from the ``ingest`` group's ``--url``/``--token``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, Generic, Protocol, TypeVar
+
+import click
+from pydantic import BaseModel, ValidationError
+
+from stixflow.access.audit import LOCAL_ACTOR
+from stixflow.cli.context import runtime_of
+from stixflow.cli.remote import ApiClient, body_of, open_api, segment
+from stixflow.errors import StixflowError
+from stixflow.streams.sync.service import (
+    RemoteIn,
+    RemoteStreamOut,
+    SyncCreate,
+    SyncOut,
+    SyncResetOut,
+    SyncService,
+)
+from stixflow.taxii.push import PushCreate, PushOut, PushService
+
+Out = TypeVar("Out", bound=BaseModel)
+
+
+class PushClient(Protocol):
+    def list(self) -> list[PushOut]: ...
+    def get(self, ref: str) -> PushOut: ...
+    def create(self, spec: PushCreate) -> PushOut: ...
+    def set_running(self, ref: str, running: bool) -> PushOut: ...
+    def delete(self, ref: str) -> None: ...
+
+
+class SyncClient(Protocol):
+    def remote_streams(self, remote: RemoteIn) -> list[RemoteStreamOut]: ...
+    def list(self) -> list[SyncOut]: ...
+    def get(self, ref: str) -> SyncOut: ...
+    def create(self, spec: SyncCreate) -> SyncOut: ...
+    def set_running(self, ref: str, running: bool) -> SyncOut: ...
+    def reset(self, ref: str) -> SyncResetOut: ...
+    def delete(self, ref: str) -> None: ...
+
+
+class _Remote(Generic[Out]):
+    """List, get, create, start/stop and delete over one ``/api/ingestion/{kind}`` collection."""
+
+    path: str
+    model: type[Out]
+
+    def __init__(self, api: ApiClient) -> None:
+        self.api = api
+
+    def _at(self, ref: str, action: str | None = None) -> str:
+        return f"{self.path}/{segment(ref)}" + (f"/{action}" if action else "")
+
+    def list(self) -> list[Out]:
+        return [self.model.model_validate(item) for item in self.api.call("GET", self.path)]
+
+    def get(self, ref: str) -> Out:
+        return self.model.model_validate(self.api.call("GET", self._at(ref)))
+
+    def create(self, spec: BaseModel) -> Out:
+        return self.model.model_validate(self.api.call("POST", self.path, body=body_of(spec)))
+
+    def set_running(self, ref: str, running: bool) -> Out:
+        answer = self.api.call("POST", self._at(ref, "start" if running else "stop"))
+        return self.model.model_validate(answer)
+
+    def delete(self, ref: str) -> None:
+        self.api.call("DELETE", self._at(ref))
+
+
+class RemotePush(_Remote[PushOut]):
+    """``PushClient`` over the HTTP API."""
+
+    path = "/api/ingestion/taxii-push"
+    model = PushOut
+
+
+class RemoteSyncs(_Remote[SyncOut]):
+    """``SyncClient`` over the HTTP API."""
+
+    path = "/api/ingestion/live-streams"
+    model = SyncOut
+
+    def remote_streams(self, remote: RemoteIn) -> list[RemoteStreamOut]:
+        answer = self.api.call("POST", f"{self.path}/remote-streams", body=body_of(remote))
+        return [RemoteStreamOut.model_validate(item) for item in answer]
+
+    def reset(self, ref: str) -> SyncResetOut:
+        return SyncResetOut.model_validate(self.api.call("POST", self._at(ref, "reset")))
+
+
+@contextmanager
+def open_push(ctx: click.Context) -> Iterator[PushClient]:
+    """The remote instance of the ``ingest`` group's ``--url``, or the local database."""
+    with open_api(ctx) as api:
+        if api is not None:
+            yield RemotePush(api)
+            return
+    with runtime_of(ctx) as runtime:
+        yield PushService(runtime, actor=LOCAL_ACTOR)
+
+
+@contextmanager
+def open_syncs(ctx: click.Context) -> Iterator[SyncClient]:
+    """The remote instance of the ``ingest`` group's ``--url``, or the local database."""
+    with open_api(ctx) as api:
+        if api is not None:
+            yield RemoteSyncs(api)
+            return
+    with runtime_of(ctx) as runtime:
+        yield SyncService(runtime, actor=LOCAL_ACTOR)
+
+
+def _chosen(
+    opener: Callable[[click.Context], AbstractContextManager[Any]],
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(command)
+        def run(ctx: click.Context, **params: Any) -> None:
+            try:
+                with opener(ctx) as client:
+                    command(client, **params)
+            except StixflowError as exc:
+                raise click.ClickException(str(exc)) from exc
+            except ValidationError as exc:
+                raise click.UsageError(str(exc)) from exc
+
+        return click.pass_context(run)
+
+    return decorate
+
+
+push_command = _chosen(open_push)
+"""Call the command with the chosen ``PushClient``."""
+sync_command = _chosen(open_syncs)
+"""Call the command with the chosen ``SyncClient``."""
