@@ -8,17 +8,12 @@ one from the group's ``--url``/``--token``.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
-import click
-
-from stixflow.cli.context import runtime_of
-from stixflow.cli.remote import ApiClient, body_of, open_api, segment
+from stixflow.cli.clients import client_command
+from stixflow.cli.remote import ApiClient, body_of, segment
 from stixflow.db.base import Database
-from stixflow.errors import StixflowError
 from stixflow.taxii.collections import (
     DefinitionCreate,
     DefinitionOut,
@@ -74,33 +69,11 @@ class RemoteDefinitions:
         self.api.call("DELETE", f"{self.path}/{segment(ref)}")
 
 
-@contextmanager
-def open_definitions(
-    ctx: click.Context, table: Callable[[Database], Definitions], path: str
-) -> Iterator[DefinitionClient]:
-    """The remote instance of the group's ``--url``, or the local database."""
-    with open_api(ctx) as api:
-        if api is not None:
-            yield RemoteDefinitions(api, path)
-            return
-    with runtime_of(ctx) as runtime:
-        yield LocalDefinitions(table(runtime.db))
-
-
 def definition_command(
     table: Callable[[Database], Definitions], path: str
 ) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Call the command with the chosen ``DefinitionClient`` for ``table`` (remotely ``path``)."""
-
-    def decorate(command: Callable[..., None]) -> Callable[..., None]:
-        @functools.wraps(command)
-        def run(ctx: click.Context, **params: Any) -> None:
-            try:
-                with open_definitions(ctx, table, path) as client:
-                    command(client, **params)
-            except StixflowError as exc:
-                raise click.ClickException(str(exc)) from exc
-
-        return click.pass_context(run)
-
-    return decorate
+    return client_command(
+        remote=lambda api: RemoteDefinitions(api, path),
+        local=lambda runtime: LocalDefinitions(table(runtime.db)),
+    )

@@ -8,18 +8,12 @@ the implementation from the ``ingest`` group's ``--url``/``--token``.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any, Protocol
 
-import click
-from pydantic import ValidationError
-
 from stixflow.access.audit import LOCAL_ACTOR
-from stixflow.cli.context import runtime_of
-from stixflow.cli.remote import ApiClient, body_of, open_api, segment
-from stixflow.errors import InvalidInput, StixflowError
+from stixflow.cli.clients import client_command
+from stixflow.cli.remote import ApiClient, body_of, segment
+from stixflow.errors import InvalidInput
 from stixflow.ingest import csv as csv_feed
 from stixflow.ingest.schemas import IngesterCreate, IngesterOut, PreviewOut, ResetOut, RunOut
 from stixflow.ingest.service import IngestionService
@@ -89,32 +83,7 @@ class RemoteIngestion:
         return self._ingester("POST", self._path(kind, ref, "duplicate"))
 
 
-@contextmanager
-def open_ingestion(ctx: click.Context) -> Iterator[IngestionClient]:
-    """The remote instance of the ``ingest`` group's ``--url``, or the local database."""
-    with open_api(ctx) as api:
-        if api is not None:
-            yield RemoteIngestion(api)
-            return
-    with runtime_of(ctx) as runtime:
-        yield LocalIngestion(runtime, actor=LOCAL_ACTOR)
-
-
-def ingestion_command(command: Callable[..., None]) -> Callable[..., None]:
-    """Call ``command`` with the chosen ``IngestionClient``."""
-
-    @functools.wraps(command)
-    def run(ctx: click.Context, **params: Any) -> None:
-        try:
-            with open_ingestion(ctx) as client:
-                command(client, **params)
-        except StixflowError as exc:
-            raise click.ClickException(str(exc)) from exc
-        except ValidationError as exc:
-            raise click.UsageError(problems(exc)) from exc
-
-    return click.pass_context(run)
-
-
-def problems(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+ingestion_command = client_command(
+    remote=RemoteIngestion, local=lambda runtime: LocalIngestion(runtime, actor=LOCAL_ACTOR)
+)
+"""Call the command with the chosen ``IngestionClient``."""

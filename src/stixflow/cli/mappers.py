@@ -7,23 +7,16 @@ of another instance. ``mapper_command`` picks one from the group's ``--url``/``-
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
-import click
-from pydantic import ValidationError
-
 from stixflow.access.audit import LOCAL_ACTOR
 from stixflow.api.routes.csv_mappers import url_lines
-from stixflow.cli.context import runtime_of
-from stixflow.cli.remote import ApiClient, open_api, segment
+from stixflow.cli.clients import client_command
+from stixflow.cli.remote import ApiClient, segment
 from stixflow.csvmap.model import CsvMapperSpec
 from stixflow.csvmap.schemas import MapperOut, TestOut
 from stixflow.csvmap.service import MapperService
-from stixflow.errors import StixflowError
 
 
 class MapperClient(Protocol):
@@ -77,28 +70,7 @@ class RemoteMappers:
         return TestOut.model_validate(self.api.call("POST", path, form=form, files=files))
 
 
-@contextmanager
-def open_mappers(ctx: click.Context) -> Iterator[MapperClient]:
-    """The remote instance of the ``csv-mappers`` group's ``--url``, or the local database."""
-    with open_api(ctx) as api:
-        if api is not None:
-            yield RemoteMappers(api)
-            return
-    with runtime_of(ctx) as runtime:
-        yield LocalMappers(runtime, actor=LOCAL_ACTOR)
-
-
-def mapper_command(command: Callable[..., None]) -> Callable[..., None]:
-    """Call ``command`` with the chosen ``MapperClient``."""
-
-    @functools.wraps(command)
-    def run(ctx: click.Context, **params: Any) -> None:
-        try:
-            with open_mappers(ctx) as client:
-                command(client, **params)
-        except StixflowError as exc:
-            raise click.ClickException(str(exc)) from exc
-        except ValidationError as exc:
-            raise click.UsageError(str(exc)) from exc
-
-    return click.pass_context(run)
+mapper_command = client_command(
+    remote=RemoteMappers, local=lambda runtime: LocalMappers(runtime, actor=LOCAL_ACTOR)
+)
+"""Call the command with the chosen ``MapperClient``."""

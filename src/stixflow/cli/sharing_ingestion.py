@@ -8,18 +8,13 @@ over ``/api/ingestion/taxii-push`` and ``/api/ingestion/live-streams`` of anothe
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
-import click
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from stixflow.access.audit import LOCAL_ACTOR
-from stixflow.cli.context import runtime_of
-from stixflow.cli.remote import ApiClient, body_of, open_api, segment
-from stixflow.errors import StixflowError
+from stixflow.cli.clients import client_command
+from stixflow.cli.remote import ApiClient, body_of, segment
 from stixflow.streams.sync.service import (
     RemoteIn,
     RemoteStreamOut,
@@ -101,48 +96,11 @@ class RemoteSyncs(_Remote[SyncOut]):
         return SyncResetOut.model_validate(self.api.call("POST", self._at(ref, "reset")))
 
 
-@contextmanager
-def open_push(ctx: click.Context) -> Iterator[PushClient]:
-    """The remote instance of the ``ingest`` group's ``--url``, or the local database."""
-    with open_api(ctx) as api:
-        if api is not None:
-            yield RemotePush(api)
-            return
-    with runtime_of(ctx) as runtime:
-        yield PushService(runtime, actor=LOCAL_ACTOR)
-
-
-@contextmanager
-def open_syncs(ctx: click.Context) -> Iterator[SyncClient]:
-    """The remote instance of the ``ingest`` group's ``--url``, or the local database."""
-    with open_api(ctx) as api:
-        if api is not None:
-            yield RemoteSyncs(api)
-            return
-    with runtime_of(ctx) as runtime:
-        yield SyncService(runtime, actor=LOCAL_ACTOR)
-
-
-def _chosen(
-    opener: Callable[[click.Context], AbstractContextManager[Any]],
-) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    def decorate(command: Callable[..., None]) -> Callable[..., None]:
-        @functools.wraps(command)
-        def run(ctx: click.Context, **params: Any) -> None:
-            try:
-                with opener(ctx) as client:
-                    command(client, **params)
-            except StixflowError as exc:
-                raise click.ClickException(str(exc)) from exc
-            except ValidationError as exc:
-                raise click.UsageError(str(exc)) from exc
-
-        return click.pass_context(run)
-
-    return decorate
-
-
-push_command = _chosen(open_push)
+push_command = client_command(
+    remote=RemotePush, local=lambda runtime: PushService(runtime, actor=LOCAL_ACTOR)
+)
 """Call the command with the chosen ``PushClient``."""
-sync_command = _chosen(open_syncs)
+sync_command = client_command(
+    remote=RemoteSyncs, local=lambda runtime: SyncService(runtime, actor=LOCAL_ACTOR)
+)
 """Call the command with the chosen ``SyncClient``."""
