@@ -21,7 +21,6 @@ from starlette.datastructures import FormData
 
 from stixflow.access.markings import list_markings
 from stixflow.access.principal import principal_of
-from stixflow.access.service import AccessService
 from stixflow.api.deps import Caller
 from stixflow.csvmap.model import asks_user_choice
 from stixflow.csvmap.service import MapperService
@@ -32,7 +31,7 @@ from stixflow.web.forms import FieldErrors, parse_form
 from stixflow.web.pages.csv_mappers import preview_rows
 from stixflow.web.pages.feed_routes import table_routes
 from stixflow.web.pages.feed_tabs import FeedContext, FeedPages, FeedTab
-from stixflow.web.pages.ingestion import CLOSE_MODAL, manager
+from stixflow.web.pages.ingestion import CLOSE_MODAL, manager, user_choices
 from stixflow.web.templating import render
 
 CSV = FeedTab(
@@ -77,8 +76,7 @@ class CsvContext(FeedContext):
         return MapperService(self.runtime, actor=self.caller.actor)
 
     def users(self) -> list[tuple[str, str]]:
-        access = AccessService(self.runtime.db, self.runtime.store, actor=self.caller.actor)
-        return [(u.id, f"{u.name} ({u.email})") for u in access.list_users()]
+        return user_choices(self.runtime)
 
     def markings_for(self, mapper: str | None, user: str | None) -> list[tuple[str, str]] | None:
         """The markings the user responsible may choose; None when the mapper takes none."""

@@ -27,7 +27,7 @@ from stixflow.ingest.service import IngestionService
 from stixflow.runtime import Runtime
 from stixflow.stix.markings import TLP1_MARKINGS, TLP2_MARKINGS
 from stixflow.web.forms import FieldErrors, field_errors, form_values
-from stixflow.web.pages.ingestion import manager
+from stixflow.web.pages.ingestion import manager, user_choices
 from stixflow.web.templating import render
 
 Options = list[tuple[str, str]]
@@ -82,7 +82,7 @@ class Choices:
 def form_choices(runtime: Runtime, caller: Caller) -> Choices:
     access = AccessService(runtime.db, runtime.store, actor=caller.actor, access=caller.access)
     return Choices(
-        users=[(u.id, f"{u.name} ({u.email})") for u in access.list_users()],
+        users=user_choices(runtime),
         organizations=[(o.id, o.name) for o in access.list_organizations()],
         markings=[(m.id, marking_label(m)) for m in access.list_markings()],
         groups=[(g.id, g.name) for g in access.list_groups()],

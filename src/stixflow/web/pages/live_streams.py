@@ -17,7 +17,6 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from stixflow.access import users
 from stixflow.access.capabilities import Capability
 from stixflow.api.deps import Caller, get_runtime
 from stixflow.connectors.activity import objects_ingested
@@ -25,7 +24,7 @@ from stixflow.errors import InvalidInput
 from stixflow.runtime import Runtime
 from stixflow.streams.sync.service import RemoteIn, SyncCreate, SyncOut, SyncService, SyncUpdate
 from stixflow.web.forms import FieldErrors, parse_form
-from stixflow.web.pages.ingestion import manager, tab_page
+from stixflow.web.pages.ingestion import manager, tab_page, user_choices
 from stixflow.web.templating import render
 
 router = APIRouter(prefix="/data/ingestion/streams")
@@ -48,8 +47,7 @@ def user_options(caller: Caller, runtime: Runtime) -> list[tuple[str, str]] | No
     """Users to pick the one responsible for the data (None: the caller may not list users)."""
     if not caller.can(Capability.SETTINGS):
         return None
-    with runtime.db.read() as tx:
-        return [(user.id, f"{user.name} <{user.email}>") for user in users.list_users(tx)]
+    return user_choices(runtime)
 
 
 def remote_choices(syncs: SyncService, values: dict[str, Any]) -> dict[str, Any]:
