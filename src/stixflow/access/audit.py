@@ -53,6 +53,20 @@ def record(
     )
 
 
+def record_by(
+    tx: Tx, actor: Actor, action: str, *, target: str | None = None, detail: str = ""
+) -> None:
+    """``record`` a change made by ``actor`` (its user and address)."""
+    record(
+        tx,
+        actor_id=actor.user_id,
+        action=action,
+        target=target,
+        detail=detail,
+        address=actor.address,
+    )
+
+
 def entries(
     db: Database, *, action: str | None = None, actor_id: str | None = None, limit: int = 100
 ) -> list[AuditEntry]:

@@ -56,12 +56,11 @@ class AccessService:
         """Run ``work`` in a transaction and audit it there (``target`` names what changed)."""
         with self.db.transaction() as tx:
             result = work(tx)
-            audit.record(
+            audit.record_by(
                 tx,
-                actor_id=self.actor.user_id,
-                action=action,
+                self.actor,
+                action,
                 target=target(result),
-                address=self.actor.address,
             )
         return result
 
@@ -333,12 +332,11 @@ class AccessService:
             markings.resolve_marking(tx, marking_id)
         self.store.delete(marking_id)
         with self.db.transaction() as tx:
-            audit.record(
+            audit.record_by(
                 tx,
-                actor_id=self.actor.user_id,
-                action="marking.deleted",
+                self.actor,
+                "marking.deleted",
                 target=marking_id,
-                address=self.actor.address,
             )
 
     def list_audit(self, *, action: str | None = None, limit: int = 100) -> list[AuditEntryOut]:

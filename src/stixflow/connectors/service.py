@@ -255,13 +255,12 @@ class ConnectorService:
         )
 
     def _audit(self, tx: Any, action: str, target: str, detail: str = "") -> None:
-        audit.record(
+        audit.record_by(
             tx,
-            actor_id=self.actor.user_id,
-            action=action,
+            self.actor,
+            action,
             target=target,
             detail=detail,
-            address=self.actor.address,
         )
 
 

@@ -145,13 +145,12 @@ class MapperService:
         )
 
     def _audit(self, tx: object, action: str, target: str, name: str) -> None:
-        audit.record(
+        audit.record_by(
             tx,  # type: ignore[arg-type]
-            actor_id=self.actor.user_id,
-            action=action,
+            self.actor,
+            action,
             target=target,
             detail=f"csv mapper {name}",
-            address=self.actor.address,
         )
 
 

@@ -251,13 +251,12 @@ class IngestionService:
             return users.find_user(tx, ref).id
 
     def _audit(self, tx: Any, action: str, ingester: Ingester) -> None:
-        audit.record(
+        audit.record_by(
             tx,
-            actor_id=self.actor.user_id,
-            action=action,
+            self.actor,
+            action,
             target=ingester.id,
             detail=f"{ingester.kind} {ingester.name}",
-            address=self.actor.address,
         )
 
 

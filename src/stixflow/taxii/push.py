@@ -193,13 +193,12 @@ class PushService:
         )
 
     def _audit(self, tx: Any, action: str, ingester: PushIngester) -> None:
-        audit.record(
+        audit.record_by(
             tx,
-            actor_id=self.actor.user_id,
-            action=action,
+            self.actor,
+            action,
             target=ingester.id,
             detail=f"taxii-push {ingester.name}",
-            address=self.actor.address,
         )
 
     # -- pushing -------------------------------------------------------------------------

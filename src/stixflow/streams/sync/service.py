@@ -264,13 +264,12 @@ class SyncService:
         platform.test(stream_id)
 
     def _audit(self, tx: Any, action: str, sync: Sync) -> None:
-        audit.record(
+        audit.record_by(
             tx,
-            actor_id=self.actor.user_id,
-            action=action,
+            self.actor,
+            action,
             target=sync.id,
             detail=f"live-stream {sync.name} <- {sync.uri}",
-            address=self.actor.address,
         )
 
 
