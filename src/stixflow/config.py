@@ -57,6 +57,41 @@ class ConnectorSettings(BaseModel):
     )
 
 
+class OutboundSettings(BaseModel):
+    """Where the platform may connect on a user's behalf (feeds, verify, tests, synchronisers).
+
+    Loopback, link-local, private, shared-address and cloud-metadata ranges are refused unless
+    listed in ``allow`` (CIDRs or host names); ``deny`` adds more. See docs/security.md.
+    """
+
+    allow: list[str] = Field(
+        default_factory=list, description="CIDRs or host names allowed despite the deny ranges"
+    )
+    deny: list[str] = Field(default_factory=list, description="more CIDRs or host names refused")
+    failure_floor_seconds: float = Field(
+        default=1.0,
+        ge=0.0,
+        le=30.0,
+        description="a failed user-triggered check answers no sooner than this",
+    )
+
+
+class LoginSettings(BaseModel):
+    """Password-login rate limits (per account and per client address)."""
+
+    max_failures_per_account: int = Field(default=10, ge=1)
+    max_failures_per_address: int = Field(default=50, ge=1)
+    window_seconds: float = Field(default=900.0, gt=0)
+
+
+class WorkSettings(BaseModel):
+    """Works that nobody will finish (a submit that died) are marked failed by the reaper."""
+
+    abandoned_after_seconds: float = Field(
+        default=600.0, gt=0, description="a work with no progress this long is abandoned"
+    )
+
+
 class Settings(BaseSettings):
     """Everything stixflow reads from its environment."""
 
@@ -80,6 +115,15 @@ class Settings(BaseSettings):
     ingestion_manager: IngestionManagerSettings = IngestionManagerSettings()
     worker: WorkerSettings = WorkerSettings()
     connectors: ConnectorSettings = ConnectorSettings()
+    outbound: OutboundSettings = OutboundSettings()
+    login: LoginSettings = LoginSettings()
+    works: WorkSettings = WorkSettings()
+    secret_key: SecretStr | None = Field(
+        default=None, description="key that encrypts stored feed credentials (docs/security.md)"
+    )
+    previous_secret_keys: list[SecretStr] = Field(
+        default_factory=list, description="older keys still accepted while rotating"
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -4,14 +4,16 @@ Playwright (the Python package; its browser download is never used).
 Chromium comes from the test set-up (``make test`` installs Debian's ``chromium`` package when it
 is missing). Without it the tests skip locally and fail in CI, like the back-end services.
 
-``shot(page, name)`` saves a screenshot to ``docs/screenshots/<name>.png`` (linked from
-``docs/web-ui.md``), at the page's current viewport.
+``shot(page, name)`` saves a screenshot as ``<name>.png`` at the page's current viewport, in a
+temporary folder; ``STIXFLOW_SCREENSHOTS=docs/screenshots make test`` refreshes the pictures that
+``docs/web-ui.md`` shows (a plain test run leaves the repository untouched).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +22,9 @@ import pytest
 from tests.streams.instances import Instance
 
 CHROMIUM = os.environ.get("STIXFLOW_CHROMIUM", "/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = Path(
+    os.environ.get("STIXFLOW_SCREENSHOTS") or Path(tempfile.gettempdir()) / "stixflow-screenshots"
+).resolve()
 ADMIN_EMAIL = "admin@stixflow.local"
 ADMIN_PASSWORD = "correct horse battery staple"
 DESKTOP = {"width": 1280, "height": 900}
@@ -94,7 +98,7 @@ def login(page: object, *, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSW
 
 
 def shot(page: object, name: str, *, full_page: bool = True) -> Path:
-    """Save a screenshot of the page as ``docs/screenshots/<name>.png``."""
+    """Save a screenshot of the page as ``<name>.png`` in ``SCREENSHOTS``."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     if full_page:  # a sticky bar would be painted mid-page in a full-page capture
