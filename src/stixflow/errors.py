@@ -12,9 +12,11 @@
     ├── Conflict                    a name or id already taken
     ├── AccessDenied                authenticated, but a capability is missing
     ├── Unauthenticated             no credentials, or credentials that do not match
+    ├── RateLimited                 too many attempts; ``retry_after`` seconds to wait
     ├── BackendError                a store or queue back end failed
     │   └── TransientBackendError   worth retrying (lock, deadlock, lost connection)
     └── SourceError                 a remote source (feed, TAXII server) failed
+        └── OutboundRefused         a destination the outbound policy refuses
 
 HTTP status codes live only in ``stixflow.api.errors``; driver errors are translated at the
 back-end boundary and chained with ``raise ... from exc``.
@@ -72,6 +74,14 @@ class Unauthenticated(StixflowError):
     """No credentials, or credentials that match nobody."""
 
 
+class RateLimited(StixflowError):
+    """Too many attempts in a window; try again after ``retry_after`` seconds."""
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class BackendError(StixflowError):
     """A store or queue back end failed."""
 
@@ -82,3 +92,7 @@ class TransientBackendError(BackendError):
 
 class SourceError(StixflowError):
     """A remote source (feed, TAXII server, remote platform) failed."""
+
+
+class OutboundRefused(SourceError):
+    """A destination the outbound request policy refuses (docs/security.md)."""

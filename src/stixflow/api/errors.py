@@ -15,6 +15,7 @@ STATUS: list[tuple[type[errors.StixflowError], int]] = [
     (errors.AccessDenied, 403),
     (errors.NotFound, 404),
     (errors.Conflict, 409),
+    (errors.RateLimited, 429),
     (errors.SourceError, 502),
     (errors.TransientBackendError, 503),
     (errors.BackendError, 500),
@@ -29,15 +30,24 @@ def status_for(exc: errors.StixflowError) -> int:
     return 500
 
 
-def error_body(status: int, message: str, **extra: object) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+def error_body(
+    status: int, message: str, *, headers: dict[str, str] | None = None, **extra: object
+) -> JSONResponse:
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse({"error": message, "status": status, **extra}, status, headers=headers)
 
 
 async def stixflow_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.StixflowError)
-    extra = {"capability": exc.capability} if isinstance(exc, errors.AccessDenied) else {}
-    return error_body(status_for(exc), str(exc), **extra)
+    extra: dict[str, object] = {}
+    headers: dict[str, str] = {}
+    if isinstance(exc, errors.AccessDenied):
+        extra["capability"] = exc.capability
+    if isinstance(exc, errors.RateLimited):
+        headers["Retry-After"] = str(max(1, round(exc.retry_after)))
+    return error_body(status_for(exc), str(exc), headers=headers, **extra)
 
 
 async def validation_error(request: Request, exc: Exception) -> JSONResponse:
