@@ -28,14 +28,12 @@ def ensure_admin(db: Database, settings: Settings) -> AdminBootstrap:
     """Create the first admin if missing; make sure the configured admin token works."""
     ensure_builtin_markings(db, SQLStore(db))
     configured = settings.admin_token.get_secret_value() if settings.admin_token else None
+    password_hash = _first_password_hash(db, settings)  # hashed before the write lock is taken
     with db.transaction() as tx:
         row = tx.fetchone("SELECT id FROM users WHERE email = ?", (settings.admin_email,))
         created = row is None
         user_id = str(uuid.uuid4()) if row is None else row[0]
         if created:
-            password = (
-                settings.admin_password.get_secret_value() if settings.admin_password else None
-            )
             tx.execute(
                 "INSERT INTO users (id, email, name, password_hash, is_admin, created_at) "
                 "VALUES (?, ?, ?, ?, 1, ?)",
@@ -43,7 +41,7 @@ def ensure_admin(db: Database, settings: Settings) -> AdminBootstrap:
                     user_id,
                     settings.admin_email,
                     "admin",
-                    hash_password(password) if password else None,
+                    password_hash,
                     now(),
                 ),
             )
@@ -59,3 +57,12 @@ def ensure_admin(db: Database, settings: Settings) -> AdminBootstrap:
             token = new_token()
             store_token(tx, user_id=user_id, token=token, name="first start")
     return AdminBootstrap(user_id=user_id, email=settings.admin_email, created=created, token=token)
+
+
+def _first_password_hash(db: Database, settings: Settings) -> str | None:
+    """The hash of ``admin_password`` when the first admin is still to be created."""
+    if settings.admin_password is None:
+        return None
+    with db.read() as tx:
+        row = tx.fetchone("SELECT 1 FROM users WHERE email = ?", (settings.admin_email,))
+    return None if row is not None else hash_password(settings.admin_password.get_secret_value())

@@ -1,58 +1,41 @@
-"""Password login: an email and a password buy a short-lived API token (audited either way)."""
+"""Password login: an email and a password buy a short-lived API token (audited either way).
+
+The password is checked by ``credentials.check_password``: rate limited per account and per
+address (429 before any hashing), verified outside every database transaction.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from functools import cache
 
-from stixflow.access import audit, users
-from stixflow.access.passwords import hash_password, verify_password
+from stixflow.access import audit
+from stixflow.access.credentials import check_password
 from stixflow.access.schemas import LoginIn, LoginOut
 from stixflow.access.service import issue_token, user_out
+from stixflow.access.throttle import LoginThrottle
 from stixflow.access.tokens import digest
 from stixflow.clock import now, stix_timestamp
-from stixflow.db.base import Database, Tx
-from stixflow.errors import NotFound, Unauthenticated
+from stixflow.config import LoginSettings
+from stixflow.db.base import Database
 
 LOGIN_TOKEN_HOURS = 12
 
 
-def login(db: Database, credentials: LoginIn, *, address: str | None) -> LoginOut:
-    """A token valid ``LOGIN_TOKEN_HOURS`` for the user, or Unauthenticated (one message for an
-    unknown email and a wrong password). A failed attempt is audited before the refusal."""
+def login(
+    db: Database, credentials: LoginIn, *, address: str | None, limits: LoginSettings
+) -> LoginOut:
+    """A token valid ``LOGIN_TOKEN_HOURS`` for the user; Unauthenticated (one message for an
+    unknown email and a wrong password) or RateLimited otherwise, audited before the refusal.
+    A success forgets the account's failures."""
+    user = check_password(
+        db, credentials.email, credentials.password, address=address, limits=limits
+    )
     expires = stix_timestamp(datetime.now(UTC) + timedelta(hours=LOGIN_TOKEN_HOURS))
-    result: LoginOut | None = None
     with db.transaction() as tx:
-        user = _checked_user(tx, credentials)
-        if user is None:
-            audit.record(
-                tx,
-                actor_id=None,
-                action=audit.LOGIN_FAILED,
-                target=credentials.email,
-                address=address,
-            )
-        else:
-            token = issue_token(tx, user.id, "login", expires_at=expires)
-            audit.record(tx, actor_id=user.id, action=audit.LOGIN, target=user.id, address=address)
-            result = LoginOut(token=token, user=user_out(tx, user))
-    if result is None:
-        raise Unauthenticated("wrong email or password")
-    return result
-
-
-def _checked_user(tx: Tx, credentials: LoginIn) -> users.User | None:
-    try:
-        user = users.find_user(tx, credentials.email)
-    except NotFound:
-        verify_password(_decoy_hash(), credentials.password)  # same time as a wrong password
-        return None
-    return user if verify_password(user.password_hash, credentials.password) else None
-
-
-@cache
-def _decoy_hash() -> str:
-    return hash_password("decoy password: never matches a caller's")
+        LoginThrottle(limits).reset(tx, credentials.email)
+        token = issue_token(tx, user.id, "login", expires_at=expires)
+        audit.record(tx, actor_id=user.id, action=audit.LOGIN, target=user.id, address=address)
+        return LoginOut(token=token, user=user_out(tx, user))
 
 
 def logout(db: Database, token: str) -> bool:

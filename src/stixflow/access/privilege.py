@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from stixflow.access.capabilities import Capability
-from stixflow.access.markings import expand_allowed
+from stixflow.access.markings import MARKING_PREFIX, TLP_ORDER, expand_allowed
 from stixflow.access.principal import Principal
+from stixflow.errors import AccessDenied
+from stixflow.stix.markings import TLP_NAME_BY_ID
 
 
 def capabilities_beyond(holder: Principal, wanted: Iterable[str]) -> list[str]:
@@ -43,3 +45,38 @@ def exceeds(holder: Principal, other: Principal) -> list[str]:
     if other.allowed_markings is None:  # defensive: only BYPASS sees everything
         return [*beyond, "every marking"]
     return beyond + markings_beyond(holder, other.allowed_markings)
+
+
+def require_within(
+    holder: Principal,
+    *,
+    capabilities: Iterable[str] = (),
+    markings: Iterable[str] = (),
+    doing: str,
+) -> None:
+    """AccessDenied unless ``holder`` holds every capability and marking given."""
+    beyond = capabilities_beyond(holder, capabilities) + markings_beyond(holder, markings)
+    refuse_beyond(beyond, doing)
+
+
+def require_covers(holder: Principal, other: Principal, *, doing: str) -> None:
+    """AccessDenied unless ``other`` is within ``holder`` (see ``exceeds``)."""
+    refuse_beyond(exceeds(holder, other), doing)
+
+
+def refuse_beyond(beyond: list[str], doing: str) -> None:
+    """AccessDenied naming the most telling right in ``beyond`` (nothing if it is empty)."""
+    if beyond:
+        name = most_telling(beyond)
+        raise AccessDenied(name, f"{name} is beyond your own rights: you may not {doing}")
+
+
+def most_telling(beyond: list[str]) -> str:
+    """A capability if there is one, else the highest TLP level, else the first marking id."""
+    capabilities = [item for item in beyond if not item.startswith(MARKING_PREFIX)]
+    if capabilities:
+        return capabilities[0]
+    levels = [TLP_NAME_BY_ID[item] for item in beyond if item in TLP_NAME_BY_ID]
+    if levels:
+        return max(levels, key=TLP_ORDER.index)
+    return beyond[0]

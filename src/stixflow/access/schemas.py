@@ -83,6 +83,13 @@ class LoginIn(Strict):
     password: Annotated[str, StringConstraints(max_length=200)]
 
 
+class PasswordChange(Strict):
+    current_password: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+        None, description="needed when the account has a password"
+    )
+    password: Password
+
+
 class LoginOut(BaseModel):
     token: TokenCreated
     user: UserOut

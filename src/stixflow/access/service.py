@@ -1,8 +1,14 @@
 """AccessService: every identity-and-access operation, audited, for the API and the CLI.
 
 Built per caller (``actor``: who acts, from where, whether an administrator). Every change is
-written with its audit entry in one transaction. Only an administrator (``BYPASS``) may grant
-``BYPASS`` or change an administrator, so ``SETTINGS`` alone cannot escalate to it.
+written with its audit entry in one transaction; passwords are hashed before it (argon2 must not
+run while SQLite's write lock is held).
+
+Nobody hands out more than they hold (``privilege``; docs/security.md, "Capability
+boundaries"): a group created, changed or deleted, and a group a user is put in or taken out of,
+must be within the caller's own capabilities and markings; a user whose password, name, groups,
+tokens or existence is changed must be within the caller. ``BYPASS`` is within nobody but an
+administrator, so ``SETTINGS`` alone cannot escalate to it.
 """
 
 from __future__ import annotations
@@ -15,7 +21,8 @@ from stixflow.access import audit, groups, markings, organizations, tokens, user
 from stixflow.access.audit import Actor
 from stixflow.access.capabilities import Capability
 from stixflow.access.passwords import hash_password
-from stixflow.access.principal import principal_of
+from stixflow.access.principal import Principal, principal_of
+from stixflow.access.privilege import require_covers, require_within
 from stixflow.access.schemas import (
     AuditEntryOut,
     GroupCreate,
@@ -36,7 +43,7 @@ from stixflow.access.schemas import (
     UserUpdate,
 )
 from stixflow.db.base import Database, Tx
-from stixflow.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from stixflow.errors import Conflict, InvalidInput, NotFound
 from stixflow.store.base import Access, KnowledgeStore
 
 T = TypeVar("T")
@@ -51,6 +58,7 @@ class AccessService:
         self.store = store
         self.actor = actor
         self.access = access or Access.everything()
+        self._holder: Principal | None = None
 
     def _change(self, action: str, target: Callable[[T], str], work: Callable[[Tx], T]) -> T:
         """Run ``work`` in a transaction and audit it there (``target`` names what changed)."""
@@ -64,15 +72,27 @@ class AccessService:
             )
         return result
 
-    def _guard_admin(self, tx: Tx, user_id: str) -> None:
-        if not self.actor.is_admin and principal_of(tx, user_id).is_admin:
-            raise AccessDenied(
-                Capability.BYPASS, "only an administrator may change an administrator"
-            )
+    def holder(self, tx: Tx) -> Principal:
+        """The caller's own rights, read once (the local command line is an administrator)."""
+        if self._holder is None:
+            if self.actor.user_id is None:
+                self._holder = _anonymous(admin=self.actor.is_admin)
+            else:
+                self._holder = principal_of(tx, self.actor.user_id)
+        return self._holder
 
-    def _guard_grant(self, capabilities: list[str] | tuple[str, ...]) -> None:
-        if not self.actor.is_admin and Capability.BYPASS in capabilities:
-            raise AccessDenied(Capability.BYPASS, "only an administrator may grant BYPASS")
+    def _guard_user(self, tx: Tx, user: users.User, doing: str) -> None:
+        """Refuse unless ``user`` is within the caller (what they may do and see)."""
+        require_covers(self.holder(tx), principal_of(tx, user.id), doing=f"{doing} {user.email}")
+
+    def _guard_group(self, tx: Tx, group: groups.Group, doing: str) -> None:
+        """Refuse unless the group's capabilities and markings are all the caller's own."""
+        require_within(
+            self.holder(tx),
+            capabilities=group.capabilities,
+            markings=(*group.allowed_markings, *group.default_markings),
+            doing=f"{doing} {group.name}",
+        )
 
     # -- users ---------------------------------------------------------------------------
 
@@ -99,6 +119,8 @@ class AccessService:
         )
 
     def create_user(self, spec: UserCreate) -> UserOut:
+        password_hash = hash_password(spec.password) if spec.password else None
+
         def work(tx: Tx) -> UserOut:
             org = (
                 organizations.find_organization(tx, spec.organization)
@@ -107,12 +129,12 @@ class AccessService:
             )
             member_of = [groups.find_group(tx, ref) for ref in spec.groups]
             for group in member_of:
-                self._guard_grant(group.capabilities)
+                self._guard_group(tx, group, "put a user in")
             user = users.insert_user(
                 tx,
                 email=spec.email,
                 name=spec.name,
-                password_hash=hash_password(spec.password) if spec.password else None,
+                password_hash=password_hash,
                 organization_id=org.id if org else None,
             )
             for group in member_of:
@@ -122,9 +144,11 @@ class AccessService:
         return self._change("user.created", lambda u: u.id, work)
 
     def update_user(self, ref: str, spec: UserUpdate) -> UserOut:
+        password_hash = hash_password(spec.password) if spec.password else None
+
         def work(tx: Tx) -> UserOut:
             user = users.find_user(tx, ref)
-            self._guard_admin(tx, user.id)
+            self._guard_user(tx, user, "change")
             org = (
                 organizations.find_organization(tx, spec.organization)
                 if spec.organization
@@ -134,7 +158,7 @@ class AccessService:
                 tx,
                 user,
                 name=spec.name,
-                password_hash=hash_password(spec.password) if spec.password else None,
+                password_hash=password_hash,
                 organization_id=org.id if org else None,
             )
             return user_out(tx, updated)
@@ -146,7 +170,7 @@ class AccessService:
             user = users.find_user(tx, ref)
             if user.id == self.actor.user_id:
                 raise Conflict("you cannot delete yourself")
-            self._guard_admin(tx, user.id)
+            self._guard_user(tx, user, "delete")
             users.delete_user(tx, user)
             return user.id
 
@@ -157,6 +181,7 @@ class AccessService:
         the organization ``name`` (reused if it exists) as the user's organization and author."""
 
         def work(tx: Tx) -> SourceAccountOut:
+            self._guard_group(tx, groups.find_group(tx, groups.CONNECTORS_ID), "put a user in")
             try:
                 org = organizations.find_organization(tx, spec.name)
             except NotFound:
@@ -188,14 +213,15 @@ class AccessService:
     def create_token(self, user_ref: str, spec: TokenCreate) -> TokenCreated:
         def work(tx: Tx) -> TokenCreated:
             user = users.find_user(tx, user_ref)
-            self._guard_admin(tx, user.id)
+            self._guard_user(tx, user, "mint a token for")
             return issue_token(tx, user.id, spec.name)
 
         return self._change("token.created", lambda t: t.id, work)
 
     def revoke_token(self, token_id: str) -> TokenOut:
         def work(tx: Tx) -> TokenOut:
-            self._guard_admin(tx, tokens.get_token(tx, token_id).user_id)
+            owner = users.find_user(tx, tokens.get_token(tx, token_id).user_id)
+            self._guard_user(tx, owner, "revoke a token of")
             return _token_out(tokens.revoke_token(tx, token_id))
 
         return self._change("token.revoked", lambda t: t.id, work)
@@ -211,8 +237,6 @@ class AccessService:
             return _group_out(tx, groups.find_group(tx, ref))
 
     def create_group(self, spec: GroupCreate) -> GroupOut:
-        self._guard_grant(spec.capabilities)
-
         def work(tx: Tx) -> GroupOut:
             draft = groups.Group(
                 id="",
@@ -223,17 +247,15 @@ class AccessService:
                 default_markings=_marking_ids(tx, spec.default_markings),
                 created_at="",
             )
+            self._guard_group(tx, draft, "create the group")
             return _group_out(tx, groups.insert_group(tx, draft))
 
         return self._change("group.created", lambda g: g.id, work)
 
     def update_group(self, ref: str, spec: GroupUpdate) -> GroupOut:
-        if spec.capabilities is not None:
-            self._guard_grant(spec.capabilities)
-
         def work(tx: Tx) -> GroupOut:
             group = groups.find_group(tx, ref)
-            self._guard_grant(group.capabilities)
+            self._guard_group(tx, group, "change the group")
             changed = groups.Group(
                 id=group.id,
                 name=spec.name or group.name,
@@ -249,6 +271,7 @@ class AccessService:
                 else _marking_ids(tx, spec.default_markings),
                 created_at=group.created_at,
             )
+            self._guard_group(tx, changed, "give these rights to the group")
             return _group_out(tx, groups.save_group(tx, changed))
 
         return self._change("group.updated", lambda g: g.id, work)
@@ -256,7 +279,7 @@ class AccessService:
     def delete_group(self, ref: str) -> None:
         def work(tx: Tx) -> str:
             group = groups.find_group(tx, ref)
-            self._guard_grant(group.capabilities)
+            self._guard_group(tx, group, "delete the group")
             groups.delete_group(tx, group)
             return group.id
 
@@ -272,7 +295,8 @@ class AccessService:
         def work(tx: Tx) -> tuple[GroupOut, str]:
             group = groups.find_group(tx, group_ref)
             user = users.find_user(tx, user_ref)
-            self._guard_grant(group.capabilities)
+            self._guard_group(tx, group, "change the members of")
+            self._guard_user(tx, user, "change the groups of")
             if add:
                 groups.add_member(tx, group.id, user.id)
             else:
@@ -330,6 +354,7 @@ class AccessService:
             raise Conflict(f"the built-in marking {marking_id} cannot be deleted")
         with self.db.read() as tx:
             markings.resolve_marking(tx, marking_id)
+            require_within(self.holder(tx), markings=[marking_id], doing="delete it")
         self.store.delete(marking_id)
         with self.db.transaction() as tx:
             audit.record_by(
@@ -344,6 +369,17 @@ class AccessService:
             AuditEntryOut(**entry.__dict__)
             for entry in audit.entries(self.db, action=action, limit=limit)
         ]
+
+
+def _anonymous(*, admin: bool) -> Principal:
+    """The rights of an actor that is no user: the local command line (an administrator)."""
+    return Principal(
+        user_id="",
+        groups=(),
+        capabilities=frozenset({Capability.BYPASS.value}) if admin else frozenset(),
+        allowed_markings=None if admin else frozenset(),
+        default_markings=(),
+    )
 
 
 def source_email(name: str) -> str:

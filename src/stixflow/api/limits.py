@@ -1,6 +1,14 @@
-"""Request-size cap: refuse a body over ``max_body_bytes`` before reading it all (413)."""
+"""Request-size cap: refuse a body over ``max_body_bytes`` before reading it all (413).
+
+A declared ``Content-Length`` over the cap is refused at once. A chunked body is counted as it
+is received; past the cap, ``receive`` raises ``BodyTooLarge`` inside the app. The app may not let
+that exception through (FastAPI turns any error while parsing a JSON or form body into its own
+400), so whatever the app answers after the cap was passed is dropped and the 413 sent instead.
+"""
 
 from __future__ import annotations
+
+import contextlib
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -22,9 +30,12 @@ class BodySizeLimit:
             return
         seen = 0
         too_large = False
+        started = False
 
         async def counting_receive() -> Message:
             nonlocal seen, too_large
+            if too_large:
+                raise BodyTooLarge
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
@@ -33,9 +44,16 @@ class BodySizeLimit:
                     raise BodyTooLarge
             return message
 
-        try:
-            await self.app(scope, counting_receive, send)
-        except BodyTooLarge:
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if too_large and not started:
+                return  # the app's own answer to the cut body: the 413 replaces it
+            started = True
+            await send(message)
+
+        with contextlib.suppress(BodyTooLarge):  # a streamed answer already begun just ends
+            await self.app(scope, counting_receive, guarded_send)
+        if too_large and not started:
             await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
