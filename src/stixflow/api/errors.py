@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -46,7 +48,7 @@ async def stixflow_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, errors.AccessDenied):
         extra["capability"] = exc.capability
     if isinstance(exc, errors.RateLimited):
-        headers["Retry-After"] = str(max(1, round(exc.retry_after)))
+        headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
     return error_body(status_for(exc), str(exc), headers=headers, **extra)
 
 
