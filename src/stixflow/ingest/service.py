@@ -160,15 +160,15 @@ class IngestionService:
         feed = feed_kind(kind)
         current = self.owned(kind, ref)
         spec, notes = self._patched(current, patch)
-        prepared: Prepared = feed.prepare(spec, current=current, runtime=self.runtime)
-        changed = replace(current)
-        changed.name = spec.name
-        changed.description = spec.description
+        user_id = current.user_id
         if "user" in patch.model_fields_set:
             user_id = self._user_id(spec.user) if spec.user else self.actor.user_id
-            if user_id != current.user_id and user_id is not None:
-                user_id = self._data_creator(user_id)
-            changed.user_id = user_id
+            if user_id not in (current.user_id, None):
+                self._data_creator(user_id)
+        prepared: Prepared = feed.prepare(spec, current=current, runtime=self.runtime)
+        changed = replace(current, user_id=user_id)
+        changed.name = spec.name
+        changed.description = spec.description
         changed.import_from = stix_time(spec.import_from) if spec.import_from else None
         changed.scheduling_period = spec.scheduling_period or feed.default_period
         changed.config = {**prepared.config, **_http_fields(spec)}

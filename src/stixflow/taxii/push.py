@@ -122,7 +122,8 @@ class PushService:
 
     def get(self, ref: str) -> PushOut:
         with self.runtime.db.read() as tx:
-            return self.out(self.owned(tx, ref))
+            ingester = self.owned(tx, ref)
+        return self.out(ingester)
 
     def owned(self, tx: Any, ref: str) -> PushIngester:
         """The ingester ``ref`` if the caller may act on it; NotFound otherwise."""

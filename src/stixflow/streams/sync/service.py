@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, StringConstraints, field_validator
 
 from stixflow.access import audit, users
 from stixflow.access.audit import Actor
@@ -29,7 +29,10 @@ from stixflow.runtime import Runtime
 from stixflow.streams.sync.records import Sync, SyncRecords, new_sync_id
 from stixflow.streams.sync.remote import RemotePlatform
 
-Uri = Field(pattern=r"^https?://[A-Za-z0-9.\-\[\]:]+(/[\x21-\x7e]*)?$", max_length=2000)
+Uri = Annotated[
+    str,
+    StringConstraints(pattern=r"^https?://[A-Za-z0-9.\-\[\]:]+(/[\x21-\x7e]*)?$", max_length=2000),
+]
 TOKEN = re.compile(r"^[\x21-\x7e]{1,500}$")
 
 
@@ -40,7 +43,7 @@ def _check_token(value: SecretStr | None) -> SecretStr | None:
 
 
 class RemoteIn(BaseModel):
-    uri: str = Uri
+    uri: Uri
     token: SecretStr
     ssl_verify: bool = True
 
@@ -68,7 +71,7 @@ class SyncCreate(RemoteIn):
 class SyncUpdate(BaseModel):
     name: Name | None = None
     description: str | None = Field(None, max_length=5000)
-    uri: str | None = Uri
+    uri: Uri | None = None
     token: SecretStr | None = None
     ssl_verify: bool | None = None
     stream_id: Ref | None = None
@@ -142,7 +145,8 @@ class SyncService:
 
     def get(self, ref: str) -> SyncOut:
         with self.runtime.db.read() as tx:
-            return self.out(self.owned(tx, ref))
+            sync = self.owned(tx, ref)
+        return self.out(sync)
 
     def owned(self, tx: Any, ref: str) -> Sync:
         """The synchroniser ``ref`` if the caller may act on it; NotFound otherwise."""
@@ -152,6 +156,8 @@ class SyncService:
         return sync
 
     def create(self, spec: SyncCreate) -> SyncOut:
+        with self.runtime.db.read() as tx:
+            user_id = self._data_creator(tx, spec.user) if spec.user else self.actor.user_id
         self._validate(spec.uri, spec.token.get_secret_value(), spec.stream_id, spec.ssl_verify)
         sync_id = new_sync_id()
         with self.runtime.db.transaction() as tx:
@@ -163,7 +169,7 @@ class SyncService:
                 uri=spec.uri.rstrip("/"),
                 token=spec.token.get_secret_value(),
                 stream_id=spec.stream_id,
-                user_id=self._data_creator(tx, spec.user) if spec.user else self.actor.user_id,
+                user_id=user_id,
                 running=spec.running,
                 starting_date=_date(spec.starting_date),
                 listen_deletion=spec.listen_deletion,
@@ -180,7 +186,11 @@ class SyncService:
     def update(self, ref: str, patch: SyncUpdate) -> SyncOut:
         with self.runtime.db.read() as tx:
             current = self.owned(tx, ref)
-        changed = replace(current)
+            changed = replace(current)
+            if patch.user is not None:
+                changed.user_id = users.find_user(tx, patch.user).id
+                if changed.user_id != current.user_id:
+                    check_data_creator(tx, self.actor, changed.user_id)
         changes = patch.model_dump(exclude_unset=True)
         moved = patch.uri is not None and _remote(patch.uri) != _remote(current.uri)
         if moved and patch.token is None:
@@ -213,11 +223,6 @@ class SyncService:
         ):
             self._validate(changed.uri, changed.token, changed.stream_id, changed.ssl_verify)
         with self.runtime.db.transaction() as tx:
-            if patch.user is not None:
-                user_id = users.find_user(tx, patch.user).id
-                if user_id != current.user_id:
-                    check_data_creator(tx, self.actor, user_id)
-                changed.user_id = user_id
             self.records.save(tx, changed)
             self._audit(tx, "sync.updated", changed)
         return self.get(changed.id)
