@@ -226,6 +226,19 @@ def test_a_synchroniser_moved_elsewhere_does_not_take_its_token_along(
     assert client.get(path).json()["uri"] == live.url
 
 
+def test_credentials_inside_a_url_are_refused(client: TestClient) -> None:  # noqa: F811
+    """A URL is shown to every manager of the feed and written in logs and errors."""
+    base = {"name": "Partner", "url": "https://partner.example/api1/", "collection": "c1"}
+    for field, value in [
+        ("url", "https://partner:in-the-url@partner.example/api1/"),
+        ("proxy", "http://me:in-the-url@proxy.example:3128"),
+    ]:
+        refused = client.post("/api/ingestion/taxii", json={**base, field: value})
+        assert refused.status_code == 422, refused.text
+        assert "authentication fields" in refused.text
+    assert client.get("/api/ingestion/taxii").json() == []
+
+
 # -- sealed at rest (finding 11) -------------------------------------------------------------
 
 
