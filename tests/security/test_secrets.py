@@ -254,16 +254,7 @@ def test_credentials_are_encrypted_in_the_database(
         "token": "bearer-token-of-the-partner",
     }
     feed = client.post("/api/ingestion/taxii", json=body).json()
-    sync = Sync(
-        id=str(uuid.uuid4()),
-        name="mirror",
-        description="",
-        source="sync-x",
-        uri="https://remote.example",
-        token="remote-platform-token",
-        stream_id="s1",
-        user_id=None,
-    )
+    sync = remote_sync("remote-platform-token")
     with runtime.db.transaction() as tx:
         SyncRecords(runtime.db, runtime.secrets).insert(tx, sync)
         tx.execute(
@@ -293,6 +284,20 @@ def test_credentials_are_encrypted_in_the_database(
     assert plain[0] not in shown
 
 
+def remote_sync(token: str) -> Sync:
+    """A synchroniser row with this remote token (written through the records, as saved)."""
+    return Sync(
+        id=str(uuid.uuid4()),
+        name="mirror",
+        description="",
+        source="sync-x",
+        uri="https://remote.example",
+        token=token,
+        stream_id="s1",
+        user_id=None,
+    )
+
+
 def _settings(pair: Pair, **changes: Any) -> Settings:
     return pair.settings.model_copy(update=changes)
 
@@ -319,6 +324,14 @@ def test_rotation_reseals_every_secret_with_the_new_key(
             feed = records.get_in(tx, "f1")
             feed.secret = {"password": "sealed-with-key-a"}
             records.save(tx, feed)
+            SyncRecords(with_a.db, with_a.secrets).insert(tx, remote_sync("token-with-key-a"))
+            tx.execute(
+                "INSERT INTO connectors (id, name, type, created_at, updated_at) "
+                "VALUES ('c-1', 'c', 'EXTERNAL_IMPORT', 'x', 'x')"
+            )
+            ConnectorRecords(with_a.db, with_a.secrets).set_broker_account(
+                tx, "c-1", "connector-c-1", "broker-password-with-key-a"
+            )
     finally:
         with_a.close()
 
@@ -332,13 +345,16 @@ def test_rotation_reseals_every_secret_with_the_new_key(
     _env(monkeypatch, pair, STIXFLOW_SECRET_KEY=KEY_B, STIXFLOW_PREVIOUS_SECRET_KEYS=f'["{KEY_A}"]')
     result = CliRunner().invoke(cli, ["secrets", "rotate"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "re-encrypted 2 stored secrets" in result.output
+    assert "re-encrypted 4 stored secrets" in result.output
 
     only_b = open_runtime(_settings(pair, secret_key=SecretStr(KEY_B)))
     try:
         records = IngesterRecords(only_b.db, only_b.secrets)
         assert records.get("f1").secret == {"password": "sealed-with-key-a"}
         assert records.get("f2").secret == {"password": "stored-before-encryption"}
+        assert SyncRecords(only_b.db, only_b.secrets).get("mirror").token == "token-with-key-a"
+        connector = ConnectorRecords(only_b.db, only_b.secrets).get("c-1")
+        assert connector.broker_secret == "broker-password-with-key-a"
         with only_b.db.read() as tx:
             raw = [row[0] for row in tx.fetchall("SELECT secret FROM ingesters ORDER BY id")]
         assert all(value.startswith("v1:") and "stored-before" not in value for value in raw)

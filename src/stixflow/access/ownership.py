@@ -52,12 +52,20 @@ class Ownership:
         return created_by is not None and created_by == self.actor.user_id
 
 
+def data_creator(tx: Tx, actor: Actor, ref: str) -> str:
+    """The id of user ``ref`` (id or email), if ``actor`` may name them the creator of data."""
+    user_id = users.find_user(tx, ref).id
+    check_data_creator(tx, actor, user_id)
+    return user_id
+
+
 def check_data_creator(tx: Tx, actor: Actor, user_id: str) -> None:
     """AccessDenied unless ``actor`` may name ``user_id`` as the creator of an ingester's data."""
     if actor.is_admin or user_id == actor.user_id:
         return
     other = principal_of(tx, user_id)
-    beyond = exceeds(principal_of(tx, actor.user_id), other) if actor.user_id else ["a user"]
+    holder = principal_of(tx, actor.user_id) if actor.user_id else None
+    beyond = exceeds(holder, other) if holder else [Capability.BYPASS.value]
     if beyond:
         email = users.find_user(tx, user_id).email
         raise AccessDenied(

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from stixflow.access import audit, users
 from stixflow.access.audit import Actor
-from stixflow.access.ownership import Ownership, check_data_creator, check_source_user
+from stixflow.access.ownership import Ownership, check_source_user, data_creator
 from stixflow.access.schemas import SourceCreate
 from stixflow.access.service import AccessService
 from stixflow.clock import now
@@ -300,9 +300,7 @@ class IngestionService:
     def _data_creator(self, ref: str) -> str:
         """The user ``ref``, if the caller may name them as the creator of the data."""
         with self.runtime.db.read() as tx:
-            user_id = users.find_user(tx, ref).id
-            check_data_creator(tx, self.actor, user_id)
-        return user_id
+            return data_creator(tx, self.actor, ref)
 
     def _audit(self, tx: Any, action: str, ingester: Ingester) -> None:
         audit.record_by(

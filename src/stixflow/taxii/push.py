@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from stixflow.access import audit, groups, organizations, users
 from stixflow.access.audit import Actor
-from stixflow.access.ownership import Ownership, check_data_creator
+from stixflow.access.ownership import Ownership, check_data_creator, data_creator
 from stixflow.access.principal import principal_of
 from stixflow.access.schemas import Name, Ref
 from stixflow.errors import AccessDenied, InvalidBundle, NotFound
@@ -117,7 +117,7 @@ class PushService:
     # -- administration ------------------------------------------------------------------
 
     def list(self) -> list[PushOut]:
-        owned = [i for i in self.records.list() if self.ownership.may_act_on(i.created_by)]
+        owned = self.records.list(owner=self.ownership.owner_filter)
         return [self.out(ingester) for ingester in owned]
 
     def get(self, ref: str) -> PushOut:
@@ -140,7 +140,9 @@ class PushService:
                 name=spec.name,
                 description=spec.description,
                 source=f"taxii-push-{ingester_id}",
-                user_id=self._data_creator(tx, spec.user) if spec.user else self.actor.user_id,
+                user_id=data_creator(tx, self.actor, spec.user)
+                if spec.user
+                else self.actor.user_id,
                 authorized=_resolved(tx, spec.authorized),
                 confidence_to_score=spec.confidence_to_score,
                 running=spec.running,
@@ -209,11 +211,6 @@ class PushService:
             created_at=ingester.created_at,
             updated_at=ingester.updated_at,
         )
-
-    def _data_creator(self, tx: Any, ref: str) -> str:
-        user_id = users.find_user(tx, ref).id
-        check_data_creator(tx, self.actor, user_id)
-        return user_id
 
     def _audit(self, tx: Any, action: str, ingester: PushIngester) -> None:
         audit.record_by(

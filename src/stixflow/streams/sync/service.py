@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field, SecretStr, StringConstraints, field_valid
 
 from stixflow.access import audit, users
 from stixflow.access.audit import Actor
-from stixflow.access.ownership import Ownership, check_data_creator
+from stixflow.access.ownership import Ownership, check_data_creator, data_creator
 from stixflow.access.schemas import Name, Ref
 from stixflow.clock import stix_timestamp
 from stixflow.errors import InvalidInput, NotFound
@@ -157,7 +157,7 @@ class SyncService:
 
     def create(self, spec: SyncCreate) -> SyncOut:
         with self.runtime.db.read() as tx:
-            user_id = self._data_creator(tx, spec.user) if spec.user else self.actor.user_id
+            user_id = data_creator(tx, self.actor, spec.user) if spec.user else self.actor.user_id
         self._validate(spec.uri, spec.token.get_secret_value(), spec.stream_id, spec.ssl_verify)
         sync_id = new_sync_id()
         with self.runtime.db.transaction() as tx:
@@ -283,11 +283,6 @@ class SyncService:
             created_at=sync.created_at,
             updated_at=sync.updated_at,
         )
-
-    def _data_creator(self, tx: Any, ref: str) -> str:
-        user_id = users.find_user(tx, ref).id
-        check_data_creator(tx, self.actor, user_id)
-        return user_id
 
     def _validate(self, uri: str, token: str, stream_id: str, verify: bool) -> None:
         platform = RemotePlatform(uri, token, verify=verify)
