@@ -25,6 +25,7 @@ DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 PG_ADMIN_URL = os.environ.get("STIXFLOW_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP_URL = os.environ.get("STIXFLOW_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672/%2F")
 PAIRS = ["sqlite-embedded", "postgres-rabbitmq"]
+TEST_SECRET_KEY = "stixflow-tests-only-secret-key-0123456789"  # no key files in the repository
 
 
 def answers(host: str, port: int) -> bool:
@@ -67,6 +68,7 @@ class Pair:
             "STIXFLOW_BROKER_PREFIX": self.settings.broker_prefix,
             "STIXFLOW_WORKER__LEASE_SECONDS": str(self.settings.worker.lease_seconds),
             "STIXFLOW_WORKER__CHUNK_SIZE": str(self.settings.worker.chunk_size),
+            "STIXFLOW_SECRET_KEY": TEST_SECRET_KEY,
         }
 
 
@@ -101,7 +103,10 @@ def pg_database(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 def make_pair(request: pytest.FixtureRequest, name: str, tmp_path: Path) -> Pair:
-    common = {"worker": {"lease_seconds": 5.0, "chunk_size": 200, "max_attempts": 4}}
+    common = {
+        "worker": {"lease_seconds": 5.0, "chunk_size": 200, "max_attempts": 4},
+        "secret_key": TEST_SECRET_KEY,
+    }
     if name == "sqlite-embedded":
         settings = load_settings(database_url=f"sqlite:///{tmp_path}/stixflow.db", **common)
     else:

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from stixflow.config import Settings
+from stixflow.crypto import SecretBox
+from stixflow.crypto.keys import box_for
 from stixflow.db import Database, open_database
 from stixflow.db.migrations import migrate
 from stixflow.pipeline.deadletters import DeadLetters
@@ -37,6 +39,7 @@ class Runtime:
     registry: QueueRegistry
     dead_letters: DeadLetters
     make_queue: Callable[[], Queue]
+    secrets: SecretBox
     _local: threading.local = field(default_factory=threading.local)
     _opened: list[Queue] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -72,6 +75,7 @@ class Runtime:
 
 
 def open_runtime(settings: Settings, *, run_migrations: bool = True) -> Runtime:
+    box = box_for(settings)  # first: an instance without its key must not start
     db = open_database(settings.database_url)
     if run_migrations:
         migrate(db)
@@ -84,4 +88,5 @@ def open_runtime(settings: Settings, *, run_migrations: bool = True) -> Runtime:
         registry=QueueRegistry(db),
         dead_letters=DeadLetters(db, works),
         make_queue=queue_factory(settings, db),
+        secrets=box,
     )

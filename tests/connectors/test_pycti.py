@@ -89,7 +89,7 @@ def test_template_connector(pair: Pair, runtime: Runtime, pycti: Path, data_dir:
 
 
 def _state(runtime: Runtime) -> dict:
-    state = parse_state(ConnectorRecords(runtime.db).get(CONNECTOR_ID).state)
+    state = parse_state(ConnectorRecords(runtime.db, runtime.secrets).get(CONNECTOR_ID).state)
     assert state is not None
     return state
 

@@ -141,7 +141,7 @@ def test_creation_needs_a_passing_test_and_auth(
         running=True,
     )
     assert feeds.requests[-1][1].get("X-Api-Key") == "k3y"
-    copy = duplicate(runtime, admin, feed)
+    copy = duplicate(service, feed)
     assert (copy.name, copy.running, copy.state) == ("SSLBL-copy", False, {})
     assert copy.settings["credentials"] == ["header_value"]
     assert copy.source != service.get("csv", feed).source

@@ -10,7 +10,8 @@ class Capability(StrEnum):
     KNOWLEDGE_UPDATE = "KNOWLEDGE_UPDATE"  # write / import
     EXPLORE = "EXPLORE"  # exports
     TAXIIAPI = "TAXIIAPI"  # access data sharing: TAXII collections, live streams
-    INGESTION = "INGESTION"  # manage ingesters and CSV mappers
+    INGESTION = "INGESTION"  # manage ingesters (one's own) and CSV mappers
+    INGESTION_ADMIN = "INGESTION_ADMIN"  # administer every ingester (access/ownership.py)
     CONNECTORAPI = "CONNECTORAPI"  # connectors register and push data
     CONNECTOR_STATE = "CONNECTOR_STATE"  # manage connector state: reset
     SETTINGS = "SETTINGS"  # users, groups, organizations, markings

@@ -35,7 +35,7 @@ class LocalIngestion(IngestionService):
     """``IngestionService`` plus the CSV feeds' ``duplicate``."""
 
     def duplicate(self, kind: str, ref: str) -> IngesterOut:
-        return csv_feed.duplicate(self.runtime, self.actor, ref)
+        return csv_feed.duplicate(self, ref)
 
 
 class RemoteIngestion:

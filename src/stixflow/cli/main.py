@@ -17,6 +17,7 @@ from stixflow.cli import (
     groups,
     importing,
     ingest,
+    keys,
     markings,
     objects,
     orgs,
@@ -63,6 +64,7 @@ for command in (
     csv_mappers.csv_mappers,
     sharing.taxii,
     sharing.streams,
+    keys.secrets_group,
 ):
     cli.add_command(command)
 ingest.ingest.add_command(sharing_ingest.taxii_push)

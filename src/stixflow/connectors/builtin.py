@@ -13,13 +13,14 @@ from datetime import timedelta
 import isodate
 
 from stixflow.connectors.model import BUILT_IN_TYPE, Connector
+from stixflow.crypto import SecretBox
 from stixflow.db.base import Database
 from stixflow.ingest.common import parse_timestamp
 from stixflow.ingest.records import Ingester, IngesterRecords
 
 
-def built_in_connectors(db: Database) -> list[Connector]:
-    return [as_connector(ingester) for ingester in IngesterRecords(db).list()]
+def built_in_connectors(db: Database, box: SecretBox) -> list[Connector]:
+    return [as_connector(ingester) for ingester in IngesterRecords(db, box).list()]
 
 
 def as_connector(ingester: Ingester) -> Connector:

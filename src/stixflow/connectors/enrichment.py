@@ -38,7 +38,7 @@ def in_scope(connector: Connector, object_type: str) -> bool:
 
 def request_enrichment(runtime: Runtime, actor: Actor, object_id: str, connector_id: str) -> Work:
     """Queue one enrichment job; return the work the connector's answer will count on."""
-    connector = ConnectorRecords(runtime.db).get(connector_id)
+    connector = ConnectorRecords(runtime.db, runtime.secrets).get(connector_id)
     if connector.type != ConnectorType.INTERNAL_ENRICHMENT:
         raise Conflict(f"{connector_id} is not an enrichment connector")
     stored = runtime.store.get(object_id, access=Access.everything())
@@ -68,7 +68,7 @@ def _queue_job(
 
 def next_job(runtime: Runtime, connector_id: str, *, wait: float) -> dict[str, Any] | None:
     """The HTTP listen protocol: take the next job (acknowledged at once, as pycti does)."""
-    ConnectorRecords(runtime.db).get(connector_id)
+    ConnectorRecords(runtime.db, runtime.secrets).get(connector_id)
     delivery = runtime.queue.receive([listen_queue(connector_id)], timeout=wait)
     if delivery is None:
         return None
@@ -81,7 +81,7 @@ def dispatch_created(runtime: Runtime, *, limit: int = 500) -> int:
     """Queue jobs for objects created since the last call; return how many were queued."""
     automatic = [
         c
-        for c in ConnectorRecords(runtime.db).list()
+        for c in ConnectorRecords(runtime.db, runtime.secrets).list()
         if c.type == ConnectorType.INTERNAL_ENRICHMENT and c.auto and c.scope
     ]
     position = _cursor(runtime)

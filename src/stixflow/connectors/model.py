@@ -52,7 +52,7 @@ class Connector:
     info: dict[str, Any]
     last_seen_at: str | None
     broker_user: str | None
-    broker_secret: str | None
+    broker_secret: str | None = field(repr=False)
     created_at: str
     updated_at: str
     built_in: bool = False

@@ -1,4 +1,8 @@
-"""SQL access to the ``connectors`` and ``connector_resets`` tables (migration 0005)."""
+"""SQL access to the ``connectors`` and ``connector_resets`` tables (migration 0005).
+
+``broker_secret`` (the connector's own broker password) is sealed with the instance's
+``SecretBox``.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import orjson
 
 from stixflow.clock import now
 from stixflow.connectors.model import Connector, ConnectorType
+from stixflow.crypto import SecretBox
 from stixflow.db.base import Database, Row, Tx
 from stixflow.errors import NotFound
 
@@ -18,8 +23,9 @@ COLUMNS = (
 )
 
 
-def _row(row: Row) -> Connector:
+def _row(row: Row, box: SecretBox) -> Connector:
     values = list(row)
+    values[13] = box.open(values[13]) if values[13] else None
     values[2] = ConnectorType(values[2])
     values[3] = orjson.loads(values[3] or "[]")
     values[4], values[5], values[8] = bool(values[4]), bool(values[5]), bool(values[8])
@@ -32,12 +38,13 @@ def _json(value: Any) -> str:
 
 
 class ConnectorRecords:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, box: SecretBox) -> None:
         self.db = db
+        self.box = box
 
     def find(self, tx: Tx, connector_id: str) -> Connector | None:
         row = tx.fetchone(f"SELECT {COLUMNS} FROM connectors WHERE id = ?", (connector_id,))
-        return None if row is None else _row(row)
+        return None if row is None else _row(row, self.box)
 
     def get(self, connector_id: str) -> Connector:
         with self.db.read() as tx:
@@ -49,7 +56,7 @@ class ConnectorRecords:
     def list(self) -> list[Connector]:
         with self.db.read() as tx:
             rows = tx.fetchall(f"SELECT {COLUMNS} FROM connectors ORDER BY name, id")
-        return [_row(row) for row in rows]
+        return [_row(row, self.box) for row in rows]
 
     def save(
         self,
@@ -130,7 +137,7 @@ class ConnectorRecords:
     def set_broker_account(self, tx: Tx, connector_id: str, user: str, secret: str) -> None:
         tx.execute(
             "UPDATE connectors SET broker_user = ?, broker_secret = ? WHERE id = ?",
-            (user, secret, connector_id),
+            (user, self.box.seal(secret), connector_id),
         )
 
     def delete(self, tx: Tx, connector_id: str) -> None:

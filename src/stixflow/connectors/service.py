@@ -15,12 +15,13 @@ import orjson
 
 from stixflow.access import audit
 from stixflow.access.audit import Actor
+from stixflow.access.capabilities import Capability
 from stixflow.connectors import broker
 from stixflow.connectors.builtin import built_in_connectors
 from stixflow.connectors.model import Connector, ConnectorType, listen_queue
 from stixflow.connectors.records import ConnectorRecords
 from stixflow.connectors.schemas import ConnectorOut, ConnectorRegister
-from stixflow.errors import Conflict, InvalidInput, NotFound
+from stixflow.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from stixflow.pipeline.works import Work
 from stixflow.runtime import Runtime
 
@@ -60,18 +61,21 @@ class ConnectorService:
     def __init__(self, runtime: Runtime, *, actor: Actor) -> None:
         self.runtime = runtime
         self.actor = actor
-        self.records = ConnectorRecords(runtime.db)
+        self.records = ConnectorRecords(runtime.db, runtime.secrets)
 
     # -- reading -------------------------------------------------------------------------
 
+    def _built_ins(self) -> list[Connector]:
+        return built_in_connectors(self.runtime.db, self.runtime.secrets)
+
     def get(self, connector_id: str) -> Connector:
-        for connector in built_in_connectors(self.runtime.db):
+        for connector in self._built_ins():
             if connector.id == connector_id:
                 return connector
         return self.records.get(connector_id)
 
     def list(self) -> list[Connector]:
-        return [*self.records.list(), *built_in_connectors(self.runtime.db)]
+        return [*self.records.list(), *self._built_ins()]
 
     def depth(self, connector: Connector) -> int:
         return sum(self.runtime.queue.depth(name) for name in connector.queues)
@@ -109,10 +113,11 @@ class ConnectorService:
 
     def register(self, spec: ConnectorRegister, *, user_id: str | None) -> Registered:
         """Create or update the connector, declare its queues, give it its broker account."""
-        if any(c.id == spec.id for c in built_in_connectors(self.runtime.db)):
+        if any(c.id == spec.id for c in self._built_ins()):
             raise Conflict(f"{spec.id} is a built-in connector")
         settings = self.runtime.settings
         with self.runtime.db.transaction() as tx:
+            self._check_registrant(tx, spec.id, user_id)
             connector = self.records.save(
                 tx,
                 connector_id=spec.id,
@@ -134,6 +139,16 @@ class ConnectorService:
             broker.coordinates(
                 settings, spec.id, user=connector.broker_user, secret=connector.broker_secret
             ),
+        )
+
+    def _check_registrant(self, tx: Any, connector_id: str, user_id: str | None) -> None:
+        """A connector is registered again by its own user (or an administrator) only: the
+        registration answers with its broker account."""
+        current = self.records.find(tx, connector_id)
+        if current is None or current.user_id in (None, user_id) or self.actor.is_admin:
+            return
+        raise AccessDenied(
+            Capability.CONNECTORAPI, f"connector {connector_id} is registered by another user"
         )
 
     def _broker_account(self, connector: Connector) -> Connector:
@@ -209,7 +224,7 @@ class ConnectorService:
 
     def _own(self, connector_id: str) -> Connector:
         """A registered (not built-in) connector."""
-        if any(c.id == connector_id for c in built_in_connectors(self.runtime.db)):
+        if any(c.id == connector_id for c in self._built_ins()):
             raise Conflict(
                 f"{connector_id} is a built-in connector: reset or delete it as an ingester"
             )

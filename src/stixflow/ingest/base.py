@@ -13,7 +13,7 @@ from __future__ import annotations
 import abc
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from stixflow.access.principal import principal_of
 from stixflow.clock import now
 from stixflow.errors import StixflowError
+from stixflow.ingest.common import Destination, destination_of
 from stixflow.ingest.http import HttpClient
 from stixflow.ingest.records import Ingester, IngesterRecords, SeenItem
 from stixflow.runtime import Runtime
@@ -62,6 +63,11 @@ class FeedKind(abc.ABC):
         self, settings: BaseModel, *, current: Ingester | None, runtime: Runtime
     ) -> Prepared:
         """Check and normalise the kind's fields of a create (or a merged update)."""
+
+    def destination(self, fields: Mapping[str, Any]) -> Destination:
+        """Where the credentials of a feed with these create-shaped fields would be sent: a
+        change of destination drops the stored credentials (``IngestionService``)."""
+        return destination_of(fields)
 
     @abc.abstractmethod
     def public_config(self, ingester: Ingester) -> dict[str, Any]:
@@ -143,7 +149,7 @@ def run_ingester(
 ) -> RunOutcome:
     """One run of one ingester, from its saved cursor to the end of what is new."""
     started = time.monotonic()
-    records = IngesterRecords(runtime.db)
+    records = IngesterRecords(runtime.db, runtime.secrets)
     queue = BundleQueue(runtime, ingester, limit=bundle_limit)
     state, seen = dict(ingester.state), []
     try:
@@ -199,7 +205,7 @@ def preview(
     runtime: Runtime, feed: FeedKind, ingester: Ingester, *, limit: int = PREVIEW_LIMIT
 ) -> Preview:
     """A dry run: fetch and map from the saved cursor, queue nothing, save nothing."""
-    records = IngesterRecords(runtime.db)
+    records = IngesterRecords(runtime.db, runtime.secrets)
     found: list[StixObject] = []
     with feed.client(ingester, deadline=time.monotonic() + 120.0) as http:
         for page in feed.pages(ingester, http, records):

@@ -1,14 +1,39 @@
-"""Settings every kind stores the same way: HTTP options and the create-shaped field values."""
+"""Settings every kind stores the same way: HTTP options, credentials, destinations, times."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
 
 from stixflow.clock import stix_timestamp
 from stixflow.ingest.http import ClientCert, HttpOptions
 from stixflow.ingest.records import Ingester
 
 HTTP_FIELDS = ("timeout_seconds", "verify_tls", "proxy")
+CREDENTIAL_FIELDS = ("password", "token", "key_pem", "header_value")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+Destination = tuple[str, ...]
+"""Where a feed's credentials go: scheme, host, port and path of its URL, and its proxy."""
+
+
+def endpoint(url: str) -> Destination:
+    """Scheme, host, port (the scheme's default when absent) and path (no trailing slash)."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or DEFAULT_PORTS.get(scheme, 0)
+    except ValueError:
+        port = -1  # not a port: compares unequal to every real one
+    return (scheme, (parts.hostname or "").lower(), str(port), parts.path.rstrip("/"))
+
+
+def destination_of(fields: Mapping[str, Any]) -> Destination:
+    """A feed's destination from its create-shaped fields (``url`` and ``proxy``)."""
+    proxy = fields.get("proxy") or ""
+    return (*endpoint(str(fields.get("url") or "")), *(endpoint(proxy) if proxy else ()))
 
 
 def http_options(ingester: Ingester, *, client_cert: ClientCert | None = None) -> HttpOptions:

@@ -20,12 +20,11 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from pydantic import BaseModel
 
-from stixflow.access.audit import Actor
 from stixflow.access.markings import resolve_marking
 from stixflow.access.principal import principal_of
 from stixflow.clock import now
@@ -40,6 +39,9 @@ from stixflow.ingest.http import HttpClient
 from stixflow.ingest.records import Ingester, IngesterRecords, SeenItem, new_ingester_id, source_of
 from stixflow.ingest.schemas import CsvFields, IngesterOut
 from stixflow.runtime import Runtime
+
+if TYPE_CHECKING:
+    from stixflow.ingest.service import IngestionService  # the service imports the registry
 
 CSV_ACCEPT = "text/csv, application/csv, text/plain;q=0.9, */*;q=0.8"
 SECRET_FIELDS = ("password", "token", "header_value")
@@ -216,13 +218,12 @@ def _probe(config: dict[str, Any], secret: dict[str, Any], settings: Any) -> Ing
     )
 
 
-def duplicate(runtime: Runtime, actor: Actor, ref: str) -> IngesterOut:
-    """A copy of a CSV feed with its settings and credentials, named ``<name>-copy``, stopped,
-    with a fresh source and no state (its first run imports the whole file)."""
-    from stixflow.ingest.service import IngestionService  # the service imports the registry
-
-    service = IngestionService(runtime, actor=actor)
-    current = service.records.get(ref, kind="csv")
+def duplicate(service: IngestionService, ref: str) -> IngesterOut:
+    """A copy of a CSV feed the caller may act on, with its settings and credentials (same
+    destination), named ``<name>-copy``, owned by the caller, stopped, with a fresh source and
+    no state (its first run imports the whole file)."""
+    current = service.owned("csv", ref)
+    runtime, actor = service.runtime, service.actor
     stamp = now()
     copy_id = new_ingester_id()
     copy = replace(

@@ -68,7 +68,7 @@ class IngestionManager:
         self.threshold = runtime.settings.ingestion_manager.queue_threshold
         self.lock = lock or lock_for(runtime.db, interval=self.interval)
         self.run_timeout = run_timeout
-        self.records = IngesterRecords(runtime.db)
+        self.records = IngesterRecords(runtime.db, runtime.secrets)
         self.outcomes: dict[str, RunOutcome] = {}
         self._pool = ThreadPoolExecutor(parallel, thread_name_prefix="ingest")
         self._inflight: dict[str, Future[RunOutcome]] = {}

@@ -1,7 +1,9 @@
 """Ingester rows: what a feed is, where its cursor stands, and how healthy it is.
 
 ``config`` holds the kind's settings, ``secret`` its credentials (never returned by the API) and
-``state`` its cursor, each as JSON. ``source`` names the ingester's queue (``push_<source>``).
+``state`` its cursor, each as JSON; ``secret`` is sealed with the instance's ``SecretBox``.
+``source`` names the ingester's queue (``push_<source>``). ``created_by`` is the ingester's owner
+(None: made by the local CLI, so administrators' only).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 import orjson
 
 from stixflow.clock import now
+from stixflow.crypto import SecretBox
 from stixflow.db.base import Database, Row, Tx
 from stixflow.errors import Conflict, NotFound
 
@@ -39,7 +42,7 @@ class Ingester:
     import_from: str | None
     scheduling_period: str
     config: dict[str, Any] = field(default_factory=dict)
-    secret: dict[str, Any] = field(default_factory=dict)
+    secret: dict[str, Any] = field(default_factory=dict, repr=False)
     state: dict[str, Any] = field(default_factory=dict)
     generation: int = 0
     last_run_at: str | None = None
@@ -72,10 +75,11 @@ def source_of(ingester_id: str) -> str:
     return f"ingester-{ingester_id}"
 
 
-def _row_to_ingester(row: Row) -> Ingester:
+def _row_to_ingester(row: Row, box: SecretBox) -> Ingester:
     values = list(row)
-    for index in (10, 11, 12):
+    for index in (10, 12):
         values[index] = orjson.loads(values[index] or "{}")
+    values[11] = box.open_json(values[11])
     values[5] = bool(values[5])
     values[21] = bool(values[21])
     return Ingester(*values)
@@ -88,8 +92,9 @@ def _json(value: dict[str, Any]) -> str:
 class IngesterRecords:
     """SQL access to the ``ingesters`` and ``ingester_items`` tables."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, box: SecretBox) -> None:
         self.db = db
+        self.box = box
 
     def insert(self, tx: Tx, ingester: Ingester) -> None:
         taken = tx.fetchone(
@@ -122,7 +127,7 @@ class IngesterRecords:
                 ingester.import_from,
                 ingester.scheduling_period,
                 _json(ingester.config),
-                _json(ingester.secret),
+                self.box.seal_json(ingester.secret),
                 _json(ingester.state),
                 ingester.generation,
                 now(),
@@ -143,7 +148,7 @@ class IngesterRecords:
             ingester.import_from,
             ingester.scheduling_period,
             _json(ingester.config),
-            _json(ingester.secret),
+            self.box.seal_json(ingester.secret),
             _json(ingester.state),
             ingester.generation,
             ingester.last_run_at,
@@ -170,13 +175,19 @@ class IngesterRecords:
         rows = tx.fetchall(f"SELECT {COLUMNS} FROM ingesters WHERE {where}", params)
         if not rows:
             raise NotFound(f"no {kind or ''} ingester {ref}".replace("  ", " "))
-        return _row_to_ingester(rows[0])
+        return _row_to_ingester(rows[0], self.box)
 
-    def list(self, *, kind: str | None = None, running_only: bool = False) -> list[Ingester]:
+    def list(
+        self, *, kind: str | None = None, running_only: bool = False, owner: str | None = None
+    ) -> list[Ingester]:
+        """Every ingester (of ``kind``; created by ``owner`` when given)."""
         clauses, params = ["1=1"], []
         if kind is not None:
             clauses.append("kind = ?")
             params.append(kind)
+        if owner is not None:
+            clauses.append("created_by = ?")
+            params.append(owner)
         if running_only:
             clauses.append("running = 1")
         with self.db.read() as tx:
@@ -184,7 +195,7 @@ class IngesterRecords:
                 f"SELECT {COLUMNS} FROM ingesters WHERE {' AND '.join(clauses)} ORDER BY name",
                 params,
             )
-        return [_row_to_ingester(row) for row in rows]
+        return [_row_to_ingester(row, self.box) for row in rows]
 
     def delete(self, tx: Tx, ingester_id: str) -> None:
         tx.execute("DELETE FROM ingester_items WHERE ingester_id = ?", (ingester_id,))

@@ -9,15 +9,33 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import isodate
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StringConstraints,
+    field_validator,
+)
 
 from stixflow.access.schemas import Name, Ref
+
+
+def no_credentials(url: str) -> str:
+    """A URL is shown and logged: credentials go in the authentication fields, not in it."""
+    if "@" in urlsplit(url).netloc:
+        raise ValueError("put no user or password in the URL: use the authentication fields")
+    return url
+
 
 Url = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=2000, pattern=r"^https?://[\x21-\x7e]+$"),
+    AfterValidator(no_credentials),
 ]
 Text = Annotated[str, StringConstraints(max_length=5000)]
 Pem = Annotated[str, StringConstraints(max_length=100_000)]

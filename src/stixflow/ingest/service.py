@@ -1,8 +1,14 @@
 """IngestionService: every ingester operation, audited, for the API and the CLI.
 
-Built per caller (``actor``). Create and update validate the kind's settings (``FeedKind.prepare``:
-a pasted TAXII collection URL is corrected and the correction reported in ``notes``); reset puts
-the cursor back to ``import_from`` and purges the ingester's queue; ``test`` is a dry run.
+Built per caller (``actor``; ``administer`` when they hold ``INGESTION_ADMIN``): a caller sees and
+acts on the ingesters they own, an administrator on all (``access/ownership.py``). Create and
+update validate the kind's settings (``FeedKind.prepare``: a pasted TAXII collection URL is
+corrected and the correction reported in ``notes``); reset puts the cursor back to
+``import_from`` and purges the ingester's queue; ``test`` is a dry run.
+
+Stored credentials are bound to their destination: an update (or the dry run of one) that moves a
+feed to another URL, collection or proxy does not carry the stored credentials along; the same
+request must give them again (or set ``auth_type`` to ``none``).
 """
 
 from __future__ import annotations
@@ -15,12 +21,13 @@ from pydantic import BaseModel, ValidationError
 
 from stixflow.access import audit, users
 from stixflow.access.audit import Actor
+from stixflow.access.ownership import Ownership, check_source_user, data_creator
 from stixflow.access.schemas import SourceCreate
 from stixflow.access.service import AccessService
 from stixflow.clock import now
-from stixflow.errors import Conflict, InvalidInput
+from stixflow.errors import Conflict, InvalidInput, NotFound
 from stixflow.ingest.base import Prepared, preview, run_ingester
-from stixflow.ingest.common import HTTP_FIELDS, stix_time
+from stixflow.ingest.common import CREDENTIAL_FIELDS, HTTP_FIELDS, stix_time
 from stixflow.ingest.records import Ingester, IngesterRecords, new_ingester_id, source_of
 from stixflow.ingest.registry import CREATE_MODELS, feed_kind
 from stixflow.ingest.schemas import (
@@ -39,19 +46,28 @@ COMMON_FIELDS = ("name", "description", "user", "import_from", "scheduling_perio
 
 
 class IngestionService:
-    def __init__(self, runtime: Runtime, *, actor: Actor) -> None:
+    def __init__(self, runtime: Runtime, *, actor: Actor, administer: bool = False) -> None:
         self.runtime = runtime
         self.actor = actor
-        self.records = IngesterRecords(runtime.db)
+        self.ownership = Ownership.of(actor, administer=administer)
+        self.records = IngesterRecords(runtime.db, runtime.secrets)
 
     # -- reading -------------------------------------------------------------------------
 
     def list(self, kind: str) -> list[IngesterOut]:
         feed_kind(kind)
-        return [self.out(ingester) for ingester in self.records.list(kind=kind)]
+        found = self.records.list(kind=kind, owner=self.ownership.owner_filter)
+        return [self.out(ingester) for ingester in found]
 
     def get(self, kind: str, ref: str) -> IngesterOut:
-        return self.out(self.records.get(ref, kind=kind))
+        return self.out(self.owned(kind, ref))
+
+    def owned(self, kind: str, ref: str) -> Ingester:
+        """The ingester ``ref`` if the caller may act on it; NotFound otherwise, as if absent."""
+        ingester = self.records.get(ref, kind=kind)
+        if not self.ownership.may_act_on(ingester.created_by):
+            raise NotFound(f"no {kind} ingester {ref}")
+        return ingester
 
     def out(self, ingester: Ingester, *, notes: tuple[str, ...] = ()) -> IngesterOut:
         queue = queue_name(ingester.source)
@@ -93,7 +109,7 @@ class IngestionService:
         if self.records_named(kind, spec.name):
             raise Conflict(f"a {kind} ingester named {spec.name!r} already exists")
         notes: list[str] = []
-        user_id = self._user_id(spec.user) if spec.user else self.actor.user_id
+        user_id = self._data_creator(spec.user) if spec.user else self.actor.user_id
         if spec.create_source_user:
             user_id, spec = self._source_account(spec, notes)
         prepared = feed.prepare(spec, current=None, runtime=self.runtime)
@@ -127,6 +143,8 @@ class IngestionService:
     def _source_account(self, spec: IngesterCreate, notes: list[str]) -> tuple[str, IngesterCreate]:
         """The seeds' best practice: user ``[F] <source>`` and organization ``<source>``."""
         source = spec.source_name or spec.name
+        with self.runtime.db.read() as tx:
+            check_source_user(tx, self.actor)
         access = AccessService(self.runtime.db, self.runtime.store, actor=self.actor)
         account = access.add_source(SourceCreate(name=source))
         notes.append(
@@ -140,16 +158,17 @@ class IngestionService:
 
     def update(self, kind: str, ref: str, patch: IngesterUpdate) -> IngesterOut:
         feed = feed_kind(kind)
-        current = self.records.get(ref, kind=kind)
-        changes = patch.model_dump(exclude_unset=True)
-        merged = {**self.fields_of(current), **changes}
-        spec = _validate(CREATE_MODELS[kind], merged)
+        current = self.owned(kind, ref)
+        spec, notes = self._patched(current, patch)
+        user_id = current.user_id
+        if "user" in patch.model_fields_set:
+            user_id = self._user_id(spec.user) if spec.user else self.actor.user_id
+            if user_id not in (current.user_id, None):
+                self._data_creator(user_id)
         prepared: Prepared = feed.prepare(spec, current=current, runtime=self.runtime)
-        changed = replace(current)
+        changed = replace(current, user_id=user_id)
         changed.name = spec.name
         changed.description = spec.description
-        if "user" in changes:
-            changed.user_id = self._user_id(spec.user) if spec.user else self.actor.user_id
         changed.import_from = stix_time(spec.import_from) if spec.import_from else None
         changed.scheduling_period = spec.scheduling_period or feed.default_period
         changed.config = {**prepared.config, **_http_fields(spec)}
@@ -159,11 +178,29 @@ class IngestionService:
         with self.runtime.db.transaction() as tx:
             self.records.save(tx, changed)
             self._audit(tx, "ingester.updated", changed)
-        return self.out(self.records.get(changed.id), notes=prepared.notes)
+        return self.out(self.records.get(changed.id), notes=(*notes, *prepared.notes))
+
+    def _patched(self, current: Ingester, patch: IngesterUpdate) -> tuple[Any, list[str]]:
+        """``current`` with ``patch`` applied, as a create body. Its stored credentials come
+        along only to the same destination: a patch that moves the feed must give them again."""
+        changes = patch.model_dump(exclude_unset=True)
+        stored = self.fields_of(current)
+        feed = feed_kind(current.kind)
+        moved = feed.destination({**stored, **changes}) != feed.destination(stored)
+        merged = {**stored, **({} if moved else current.secret), **changes}
+        notes: list[str] = []
+        if moved and current.secret and not any(changes.get(k) for k in CREDENTIAL_FIELDS):
+            if merged.get("auth_type", "none") != "none":
+                raise InvalidInput(
+                    "the stored credentials are not sent to a new destination: give them "
+                    "again in the same request (or set auth_type to none)"
+                )
+            notes.append("the stored credentials were dropped: the destination changed")
+        return _validate(CREATE_MODELS[current.kind], merged), notes
 
     def fields_of(self, ingester: Ingester) -> dict[str, Any]:
-        """The ingester as a create body (secrets included), to merge an update into."""
-        fields: dict[str, Any] = {**ingester.config, **ingester.secret}
+        """The ingester as a create body, without its credentials, to merge an update into."""
+        fields: dict[str, Any] = dict(ingester.config)
         fields.update(
             name=ingester.name,
             description=ingester.description,
@@ -174,15 +211,25 @@ class IngestionService:
         model = CREATE_MODELS[ingester.kind]
         return {k: v for k, v in fields.items() if k in model.model_fields and v is not None}
 
+    def copied_secret(self, kind: str, ref: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """The credentials of ``ref`` for a copy of it with ``fields``: none unless the copy
+        goes to the same destination."""
+        original = self.owned(kind, ref)
+        stored = self.fields_of(original)
+        feed = feed_kind(kind)
+        if feed.destination({**stored, **fields}) != feed.destination(stored):
+            return {}
+        return dict(original.secret)
+
     def delete(self, kind: str, ref: str) -> None:
-        ingester = self.records.get(ref, kind=kind)
+        ingester = self.owned(kind, ref)
         with self.runtime.db.transaction() as tx:
             self.records.delete(tx, ingester.id)
             self._audit(tx, "ingester.deleted", ingester)
         self.runtime.registry.forget(self.runtime.queue, ingester.source)
 
     def set_running(self, kind: str, ref: str, running: bool) -> IngesterOut:
-        ingester = self.records.get(ref, kind=kind)
+        ingester = self.owned(kind, ref)
         ingester.running = running
         with self.runtime.db.transaction() as tx:
             self.records.save(tx, ingester)
@@ -191,7 +238,7 @@ class IngestionService:
 
     def reset(self, kind: str, ref: str) -> ResetOut:
         """Cursor back to ``import_from``; items are sent again; the queue is purged."""
-        ingester = self.records.get(ref, kind=kind)
+        ingester = self.owned(kind, ref)
         ingester.state = feed_kind(kind).reset_state(ingester)
         ingester.generation += 1
         with self.runtime.db.transaction() as tx:
@@ -224,19 +271,19 @@ class IngestionService:
         return PreviewOut(objects=found.objects, fetched=found.fetched, truncated=found.truncated)
 
     def test_update(self, kind: str, ref: str, patch: IngesterUpdate) -> PreviewOut:
-        """A dry run of an ingester's settings with ``patch`` applied: nothing saved."""
-        current = self.records.get(ref, kind=kind)
-        merged = {**self.fields_of(current), **patch.model_dump(exclude_unset=True)}
-        return self.test(kind, _validate(CREATE_MODELS[kind], merged))
+        """A dry run of an ingester's settings with ``patch`` applied: nothing saved (and the
+        stored credentials only to the same destination, as ``update``)."""
+        spec, _ = self._patched(self.owned(kind, ref), patch)
+        return self.test(kind, spec)
 
     def test_existing(self, kind: str, ref: str) -> PreviewOut:
-        ingester = self.records.get(ref, kind=kind)
+        ingester = self.owned(kind, ref)
         found = preview(self.runtime, feed_kind(kind), ingester)
         return PreviewOut(objects=found.objects, fetched=found.fetched, truncated=found.truncated)
 
     def run_now(self, kind: str, ref: str, *, timeout: float = 3600.0) -> RunOut:
         """One run right now, in this process (the manager's own runs are scheduled)."""
-        ingester = self.records.get(ref, kind=kind)
+        ingester = self.owned(kind, ref)
         outcome = run_ingester(
             self.runtime, feed_kind(kind), ingester, deadline=time.monotonic() + timeout
         )
@@ -249,6 +296,11 @@ class IngestionService:
     def _user_id(self, ref: str) -> str:
         with self.runtime.db.read() as tx:
             return users.find_user(tx, ref).id
+
+    def _data_creator(self, ref: str) -> str:
+        """The user ``ref``, if the caller may name them as the creator of the data."""
+        with self.runtime.db.read() as tx:
+            return data_creator(tx, self.actor, ref)
 
     def _audit(self, tx: Any, action: str, ingester: Ingester) -> None:
         audit.record_by(

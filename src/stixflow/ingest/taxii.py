@@ -11,7 +11,7 @@ run that saw nothing keeps its cursor. https://docs.oasis-open.org/cti/taxii/v2.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,6 +22,8 @@ from pydantic import BaseModel
 from stixflow.errors import InvalidInput, SourceError
 from stixflow.ingest.base import FeedKind, Page, Prepared
 from stixflow.ingest.common import (
+    Destination,
+    destination_of,
     http_options,
     import_from_of,
     parse_timestamp,
@@ -137,6 +139,11 @@ class TaxiiFeed(FeedKind):
         if "api_roots" not in document:
             return url  # an API root that merely looks like a discovery path
         return choose_api_root(document, url).rstrip("/") + "/"
+
+    def destination(self, fields: Mapping[str, Any]) -> Destination:
+        """The API root (as a pasted collection URL names it), the collection and the proxy."""
+        root, collection, _ = split_url(str(fields.get("url") or ""), fields.get("collection"))
+        return (*destination_of({**fields, "url": root}), collection or "")
 
     def public_config(self, ingester: Ingester) -> dict[str, Any]:
         config = dict(ingester.config)

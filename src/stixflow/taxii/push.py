@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from stixflow.access import audit, groups, organizations, users
 from stixflow.access.audit import Actor
+from stixflow.access.ownership import Ownership, check_data_creator, data_creator
 from stixflow.access.principal import principal_of
 from stixflow.access.schemas import Name, Ref
 from stixflow.errors import AccessDenied, InvalidBundle, NotFound
@@ -104,18 +105,32 @@ def envelope_objects(body: bytes) -> list[StixObject]:
 
 
 class PushService:
-    def __init__(self, runtime: Runtime, *, actor: Actor) -> None:
+    """Administration (owned: a caller acts on the ingesters they created, ``administer`` on
+    all; ``access/ownership.py``) and pushing (open to whom each ingester authorizes)."""
+
+    def __init__(self, runtime: Runtime, *, actor: Actor, administer: bool = False) -> None:
         self.runtime = runtime
         self.actor = actor
+        self.ownership = Ownership.of(actor, administer=administer)
         self.records = PushRecords(runtime.db)
 
     # -- administration ------------------------------------------------------------------
 
     def list(self) -> list[PushOut]:
-        return [self.out(ingester) for ingester in self.records.list()]
+        owned = self.records.list(owner=self.ownership.owner_filter)
+        return [self.out(ingester) for ingester in owned]
 
     def get(self, ref: str) -> PushOut:
-        return self.out(self.records.get(ref))
+        with self.runtime.db.read() as tx:
+            ingester = self.owned(tx, ref)
+        return self.out(ingester)
+
+    def owned(self, tx: Any, ref: str) -> PushIngester:
+        """The ingester ``ref`` if the caller may act on it; NotFound otherwise."""
+        ingester = self.records.get_in(tx, ref)
+        if not self.ownership.may_act_on(ingester.created_by):
+            raise NotFound(f"no TAXII Push ingester {ref}")
+        return ingester
 
     def create(self, spec: PushCreate) -> PushOut:
         ingester_id = new_push_ingester_id()
@@ -125,7 +140,9 @@ class PushService:
                 name=spec.name,
                 description=spec.description,
                 source=f"taxii-push-{ingester_id}",
-                user_id=users.find_user(tx, spec.user).id if spec.user else self.actor.user_id,
+                user_id=data_creator(tx, self.actor, spec.user)
+                if spec.user
+                else self.actor.user_id,
                 authorized=_resolved(tx, spec.authorized),
                 confidence_to_score=spec.confidence_to_score,
                 running=spec.running,
@@ -138,7 +155,7 @@ class PushService:
 
     def update(self, ref: str, patch: PushUpdate) -> PushOut:
         with self.runtime.db.transaction() as tx:
-            ingester = replace(self.records.get_in(tx, ref))
+            ingester = replace(self.owned(tx, ref))
             changes = patch.model_dump(exclude_unset=True, exclude_none=True)
             ingester.name = changes.get("name", ingester.name)
             ingester.description = changes.get("description", ingester.description)
@@ -146,7 +163,10 @@ class PushService:
                 "confidence_to_score", ingester.confidence_to_score
             )
             if patch.user is not None:
-                ingester.user_id = users.find_user(tx, patch.user).id
+                user_id = users.find_user(tx, patch.user).id
+                if user_id != ingester.user_id:
+                    check_data_creator(tx, self.actor, user_id)
+                ingester.user_id = user_id
             if patch.authorized is not None:
                 ingester.authorized = _resolved(tx, patch.authorized)
             self.records.save(tx, ingester)
@@ -155,7 +175,7 @@ class PushService:
 
     def set_running(self, ref: str, running: bool) -> PushOut:
         with self.runtime.db.transaction() as tx:
-            ingester = self.records.get_in(tx, ref)
+            ingester = self.owned(tx, ref)
             ingester.running = running
             self.records.save(tx, ingester)
             self._audit(tx, "taxii_push.started" if running else "taxii_push.stopped", ingester)
@@ -163,7 +183,7 @@ class PushService:
 
     def delete(self, ref: str) -> None:
         with self.runtime.db.transaction() as tx:
-            ingester = self.records.get_in(tx, ref)
+            ingester = self.owned(tx, ref)
             self.records.delete(tx, ingester.id)
             self._audit(tx, "taxii_push.deleted", ingester)
         self.runtime.registry.forget(self.runtime.queue, ingester.source)

@@ -2,7 +2,7 @@
 
 An ingester is a name, a description, the user responsible for data creation, who may push
 (users, groups, organizations, by id), whether indicator confidence is copied to the score, and
-whether it runs. Its ``source`` names its queue (``push_<source>``).
+whether it runs; ``created_by`` is its owner. Its ``source`` names its queue (``push_<source>``).
 """
 
 from __future__ import annotations
@@ -73,9 +73,13 @@ class PushRecords:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def list(self) -> list[PushIngester]:
+    def list(self, *, owner: str | None = None) -> list[PushIngester]:
+        """Every ingester (created by ``owner`` when given)."""
+        where, params = ("WHERE created_by = ?", [owner]) if owner is not None else ("", [])
         with self.db.read() as tx:
-            rows = tx.fetchall(f"SELECT {COLUMNS} FROM taxii_push_ingesters ORDER BY name")
+            rows = tx.fetchall(
+                f"SELECT {COLUMNS} FROM taxii_push_ingesters {where} ORDER BY name", params
+            )
         return [_ingester(row) for row in rows]
 
     def get(self, ref: str) -> PushIngester:

@@ -44,7 +44,9 @@ def mappers_of(
 def ingestion_of(
     caller: Caller = Depends(manager), runtime: Runtime = Depends(get_runtime)
 ) -> IngestionService:
-    return IngestionService(runtime, actor=caller.actor)
+    return IngestionService(
+        runtime, actor=caller.actor, administer=caller.can(Capability.INGESTION_ADMIN)
+    )
 
 
 def text_lines(upload: UploadFile) -> Iterable[str]:
@@ -141,9 +143,7 @@ def update_csv_feed(
 
 @router.post("/api/ingestion/csv/{ref}/duplicate", status_code=201, response_model=IngesterOut)
 def duplicate_csv_feed(
-    ref: str = IngesterRef,
-    caller: Caller = Depends(manager),
-    runtime: Runtime = Depends(get_runtime),
+    ref: str = IngesterRef, service: IngestionService = Depends(ingestion_of)
 ) -> IngesterOut:
     """A stopped copy named ``<name>-copy`` with the same settings and credentials."""
-    return csv_feed.duplicate(runtime, caller.actor, ref)
+    return csv_feed.duplicate(service, ref)

@@ -1,5 +1,7 @@
 """Ingesters: ``/api/ingestion/{kind}``, kind ``taxii``, ``rss`` or ``csv``. Capability: INGESTION.
 
+A caller sees and acts on the ingesters they created; ``INGESTION_ADMIN`` (or ``BYPASS``) on all.
+
 List, create, get, update, delete; ``POST …/{id}/start``, ``…/stop``, ``…/reset`` (cursor back
 to ``import_from``, queue purged); ``POST …/test`` (a dry run of settings not saved yet) and
 ``POST …/{id}/test`` (of a saved ingester): fetch and map, queue nothing, return at most 50
@@ -36,7 +38,9 @@ IngesterRef = Path(description="ingester id or name", max_length=200, pattern=PR
 def service_of(
     caller: Caller = Depends(manager), runtime: Runtime = Depends(get_runtime)
 ) -> IngestionService:
-    return IngestionService(runtime, actor=caller.actor)
+    return IngestionService(
+        runtime, actor=caller.actor, administer=caller.can(Capability.INGESTION_ADMIN)
+    )
 
 
 @router.get("/{kind}", response_model=list[IngesterOut])

@@ -24,7 +24,9 @@ manager = require(Capability.INGESTION)
 def service(
     caller: Caller = Depends(manager), runtime: Runtime = Depends(get_runtime)
 ) -> SyncService:
-    return SyncService(runtime, actor=caller.actor)
+    return SyncService(
+        runtime, actor=caller.actor, administer=caller.can(Capability.INGESTION_ADMIN)
+    )
 
 
 @router.post("/remote-streams", response_model=list[RemoteStreamOut])

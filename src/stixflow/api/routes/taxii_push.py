@@ -16,7 +16,9 @@ manager = require(Capability.INGESTION)
 def service(
     caller: Caller = Depends(manager), runtime: Runtime = Depends(get_runtime)
 ) -> PushService:
-    return PushService(runtime, actor=caller.actor)
+    return PushService(
+        runtime, actor=caller.actor, administer=caller.can(Capability.INGESTION_ADMIN)
+    )
 
 
 @router.get("", response_model=list[PushOut])

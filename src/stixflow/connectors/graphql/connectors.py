@@ -1,6 +1,10 @@
 """Resolvers for connectors: ``about``, ``connector``, ``registerConnector``, ``pingConnector``
 (with reset semantics, spec §9.3), ``resetStateConnector``, ``deleteConnector``,
-``stixBundlePush`` (the HTTP queue protocol)."""
+``stixBundlePush`` (the HTTP queue protocol).
+
+A connector's ``config`` carries its own broker account (``connection.user``/``pass``): only the
+connector's user (who registered it) and administrators get them; other readers get the
+connector with null credentials."""
 
 from __future__ import annotations
 
@@ -12,10 +16,9 @@ from graphql import GraphQLResolveInfo
 from stixflow import __version__
 from stixflow.access.capabilities import Capability
 from stixflow.connectors import broker
-from stixflow.connectors.graphql.context import context_of
+from stixflow.connectors.graphql.context import Context, context_of
 from stixflow.connectors.model import Connector, ConnectorType
 from stixflow.connectors.schemas import ConnectorRegister
-from stixflow.connectors.service import ConnectorService
 from stixflow.stix.bundle import parse_bundle
 
 query = QueryType()
@@ -25,10 +28,17 @@ API = Capability.CONNECTORAPI
 READERS = (Capability.CONNECTORAPI, Capability.KNOWLEDGE)
 
 
+def may_see_account(context: Context, connector: Connector) -> bool:
+    """The broker account goes to the connector's own user and to administrators."""
+    own = connector.user_id is not None and connector.user_id == context.user_id
+    return own or context.actor.is_admin
+
+
 def connector_node(
-    service: ConnectorService, connector: Connector, coords: broker.Coordinates | None = None
+    context: Context, connector: Connector, coords: broker.Coordinates | None = None
 ) -> dict[str, Any]:
-    """A Connector as OpenCTI returns it."""
+    """A Connector as OpenCTI returns it (its broker account only to ``may_see_account``)."""
+    service = context.connectors
     out = service.out(connector)
     if coords is None:
         coords = broker.coordinates(
@@ -37,6 +47,9 @@ def connector_node(
             user=connector.broker_user,
             secret=connector.broker_secret,
         )
+    config = coords.as_config()
+    if not may_see_account(context, connector):
+        config["connection"] = {**config["connection"], "user": None, "pass": None}
     return {
         "id": connector.id,
         "name": connector.name,
@@ -52,7 +65,7 @@ def connector_node(
         "connector_user_id": connector.user_id,
         "updated_at": connector.updated_at,
         "created_at": connector.created_at,
-        "config": coords.as_config(),
+        "config": config,
         "built_in": connector.built_in,
         "jwks": None,
     }
@@ -66,14 +79,14 @@ def resolve_about(_: None, info: GraphQLResolveInfo) -> dict[str, str]:
 
 @query.field("connector")
 def resolve_connector(_: None, info: GraphQLResolveInfo, id: str) -> dict[str, Any]:
-    service = context_of(info, *READERS).connectors
-    return connector_node(service, service.get(id))
+    context = context_of(info, *READERS)
+    return connector_node(context, context.connectors.get(id))
 
 
 @query.field("connectors")
 def resolve_connectors(_: None, info: GraphQLResolveInfo) -> list[dict[str, Any]]:
-    service = context_of(info, *READERS).connectors
-    return [connector_node(service, connector) for connector in service.list()]
+    context = context_of(info, *READERS)
+    return [connector_node(context, connector) for connector in context.connectors.list()]
 
 
 @mutation.field("registerConnector")
@@ -87,9 +100,8 @@ def resolve_register(_: None, info: GraphQLResolveInfo, input: dict[str, Any]) -
         auto=bool(input.get("auto")),
         only_contextual=bool(input.get("only_contextual")),
     )
-    service = context.connectors
-    registered = service.register(spec, user_id=context.user_id)
-    return connector_node(service, registered.connector, registered.coordinates)
+    registered = context.connectors.register(spec, user_id=context.user_id)
+    return connector_node(context, registered.connector, registered.coordinates)
 
 
 @mutation.field("pingConnector")
@@ -100,16 +112,16 @@ def resolve_ping(
     state: str | None = None,
     connectorInfo: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    service = context_of(info, API).connectors
-    connector, _reset = service.ping(id, state=state, info=connectorInfo)
-    return connector_node(service, connector)
+    context = context_of(info, API)
+    connector, _reset = context.connectors.ping(id, state=state, info=connectorInfo)
+    return connector_node(context, connector)
 
 
 @mutation.field("resetStateConnector")
 def resolve_reset(_: None, info: GraphQLResolveInfo, id: str) -> dict[str, Any]:
-    service = context_of(info, Capability.CONNECTOR_STATE).connectors
-    service.reset(id)
-    return connector_node(service, service.get(id))
+    context = context_of(info, Capability.CONNECTOR_STATE)
+    context.connectors.reset(id)
+    return connector_node(context, context.connectors.get(id))
 
 
 @mutation.field("deleteConnector")

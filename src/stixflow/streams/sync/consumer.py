@@ -39,7 +39,7 @@ class SyncConsumer:
     def __init__(self, runtime: Runtime, sync: Sync) -> None:
         self.runtime = runtime
         self.sync = sync
-        self.records = SyncRecords(runtime.db)
+        self.records = SyncRecords(runtime.db, runtime.secrets)
         self.position = sync.last_event_id
         self.buffer: queue.Queue[Item] = queue.Queue(BUFFER)
         self._stop = threading.Event()

@@ -27,7 +27,7 @@ class SyncManager:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.interval = runtime.settings.ingestion_manager.interval
-        self.records = SyncRecords(runtime.db)
+        self.records = SyncRecords(runtime.db, runtime.secrets)
         self.consumers: dict[str, tuple[str, SyncConsumer]] = {}
         self.lock = (
             AdvisoryLock(runtime.db.url, key=SYNC_LOCK_KEY)

@@ -1,6 +1,7 @@
 """Synchroniser rows (``stream_syncs``): settings, checkpoint and health.
 
-The token of the remote user is kept in the database (never returned by the API). The
+The token of the remote user is kept in the database, sealed with the instance's ``SecretBox``
+(never returned by the API). ``created_by`` is the synchroniser's owner. The
 checkpoint is ``last_event_id``, saved after each queued batch; a restart of either side resumes
 from it.
 """
@@ -11,6 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from stixflow.clock import now
+from stixflow.crypto import SecretBox
 from stixflow.db.base import Database, Row, Tx
 from stixflow.errors import Conflict, NotFound
 
@@ -31,7 +33,7 @@ class Sync:
     description: str
     source: str
     uri: str
-    token: str
+    token: str = field(repr=False)
     stream_id: str
     user_id: str | None
     running: bool = False
@@ -56,22 +58,33 @@ def new_sync_id() -> str:
     return str(uuid.uuid4())
 
 
-def _sync(row: Row) -> Sync:
+def _sync(row: Row, box: SecretBox) -> Sync:
     values = list(row)
+    values[5] = box.open(values[5])
     for index in BOOLEANS:
         values[index] = bool(values[index])
     return Sync(*values)
 
 
 class SyncRecords:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, box: SecretBox) -> None:
         self.db = db
+        self.box = box
 
-    def list(self, *, running_only: bool = False) -> list[Sync]:
-        where = "WHERE running = 1" if running_only else ""
+    def list(self, *, running_only: bool = False, owner: str | None = None) -> list[Sync]:
+        """Every synchroniser (created by ``owner`` when given)."""
+        clauses, params = ["1=1"], []
+        if running_only:
+            clauses.append("running = 1")
+        if owner is not None:
+            clauses.append("created_by = ?")
+            params.append(owner)
+        where = " AND ".join(clauses)
         with self.db.read() as tx:
-            rows = tx.fetchall(f"SELECT {COLUMNS} FROM stream_syncs {where} ORDER BY name")
-        return [_sync(row) for row in rows]
+            rows = tx.fetchall(
+                f"SELECT {COLUMNS} FROM stream_syncs WHERE {where} ORDER BY name", params
+            )
+        return [_sync(row, self.box) for row in rows]
 
     def get(self, ref: str) -> Sync:
         with self.db.read() as tx:
@@ -83,11 +96,12 @@ class SyncRecords:
         )
         if row is None:
             raise NotFound(f"no live-stream synchroniser {ref}")
-        return _sync(row)
+        return _sync(row, self.box)
 
     def insert(self, tx: Tx, sync: Sync) -> None:
         self._check_name(tx, sync)
         values = [getattr(sync, name) for name in COLUMNS.split(", ")]
+        values[5] = self.box.seal(sync.token)
         tx.execute(
             f"INSERT INTO stream_syncs ({COLUMNS}) VALUES ({','.join('?' * len(values))})",
             [int(v) if isinstance(v, bool) else v for v in values],
@@ -105,7 +119,7 @@ class SyncRecords:
                 sync.name,
                 sync.description,
                 sync.uri,
-                sync.token,
+                self.box.seal(sync.token),
                 sync.stream_id,
                 sync.user_id,
                 int(sync.running),

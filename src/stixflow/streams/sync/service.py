@@ -3,7 +3,9 @@
 Creating one first validates the remote (URL and token answer, the stream exists and says
 ``connected``); ``remote_streams`` lists the remote's streams to pick one. Changing the remote,
 the stream or the starting date resets the checkpoint; the manager restarts the consumer of a
-synchroniser whose settings changed.
+synchroniser whose settings changed. The stored token is bound to its remote: an update that
+changes ``uri`` must give the token again. A caller acts on the synchronisers they created;
+``administer`` (``INGESTION_ADMIN``) on all (``access/ownership.py``).
 """
 
 from __future__ import annotations
@@ -11,21 +13,26 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, StringConstraints, field_validator
 
 from stixflow.access import audit, users
 from stixflow.access.audit import Actor
+from stixflow.access.ownership import Ownership, check_data_creator, data_creator
 from stixflow.access.schemas import Name, Ref
 from stixflow.clock import stix_timestamp
-from stixflow.errors import InvalidInput
+from stixflow.errors import InvalidInput, NotFound
+from stixflow.ingest.common import endpoint
 from stixflow.queue.message import queue_name
 from stixflow.runtime import Runtime
 from stixflow.streams.sync.records import Sync, SyncRecords, new_sync_id
 from stixflow.streams.sync.remote import RemotePlatform
 
-Uri = Field(pattern=r"^https?://[A-Za-z0-9.\-\[\]:]+(/[\x21-\x7e]*)?$", max_length=2000)
+Uri = Annotated[
+    str,
+    StringConstraints(pattern=r"^https?://[A-Za-z0-9.\-\[\]:]+(/[\x21-\x7e]*)?$", max_length=2000),
+]
 TOKEN = re.compile(r"^[\x21-\x7e]{1,500}$")
 
 
@@ -36,7 +43,7 @@ def _check_token(value: SecretStr | None) -> SecretStr | None:
 
 
 class RemoteIn(BaseModel):
-    uri: str = Uri
+    uri: Uri
     token: SecretStr
     ssl_verify: bool = True
 
@@ -64,7 +71,7 @@ class SyncCreate(RemoteIn):
 class SyncUpdate(BaseModel):
     name: Name | None = None
     description: str | None = Field(None, max_length=5000)
-    uri: str | None = Uri
+    uri: Uri | None = None
     token: SecretStr | None = None
     ssl_verify: bool | None = None
     stream_id: Ref | None = None
@@ -117,10 +124,11 @@ RESTART_FIELDS = ("uri", "stream_id", "starting_date")
 
 
 class SyncService:
-    def __init__(self, runtime: Runtime, *, actor: Actor) -> None:
+    def __init__(self, runtime: Runtime, *, actor: Actor, administer: bool = False) -> None:
         self.runtime = runtime
         self.actor = actor
-        self.records = SyncRecords(runtime.db)
+        self.ownership = Ownership.of(actor, administer=administer)
+        self.records = SyncRecords(runtime.db, runtime.secrets)
 
     def remote_streams(self, remote: RemoteIn) -> list[RemoteStreamOut]:
         platform = RemotePlatform(
@@ -133,12 +141,23 @@ class SyncService:
         ]
 
     def list(self) -> list[SyncOut]:
-        return [self.out(sync) for sync in self.records.list()]
+        return [self.out(sync) for sync in self.records.list(owner=self.ownership.owner_filter)]
 
     def get(self, ref: str) -> SyncOut:
-        return self.out(self.records.get(ref))
+        with self.runtime.db.read() as tx:
+            sync = self.owned(tx, ref)
+        return self.out(sync)
+
+    def owned(self, tx: Any, ref: str) -> Sync:
+        """The synchroniser ``ref`` if the caller may act on it; NotFound otherwise."""
+        sync = self.records.get_in(tx, ref)
+        if not self.ownership.may_act_on(sync.created_by):
+            raise NotFound(f"no live-stream synchroniser {ref}")
+        return sync
 
     def create(self, spec: SyncCreate) -> SyncOut:
+        with self.runtime.db.read() as tx:
+            user_id = data_creator(tx, self.actor, spec.user) if spec.user else self.actor.user_id
         self._validate(spec.uri, spec.token.get_secret_value(), spec.stream_id, spec.ssl_verify)
         sync_id = new_sync_id()
         with self.runtime.db.transaction() as tx:
@@ -150,7 +169,7 @@ class SyncService:
                 uri=spec.uri.rstrip("/"),
                 token=spec.token.get_secret_value(),
                 stream_id=spec.stream_id,
-                user_id=users.find_user(tx, spec.user).id if spec.user else self.actor.user_id,
+                user_id=user_id,
                 running=spec.running,
                 starting_date=_date(spec.starting_date),
                 listen_deletion=spec.listen_deletion,
@@ -165,9 +184,20 @@ class SyncService:
         return self.out(sync)
 
     def update(self, ref: str, patch: SyncUpdate) -> SyncOut:
-        current = self.records.get(ref)
-        changed = replace(current)
+        with self.runtime.db.read() as tx:
+            current = self.owned(tx, ref)
+            changed = replace(current)
+            if patch.user is not None:
+                changed.user_id = users.find_user(tx, patch.user).id
+                if changed.user_id != current.user_id:
+                    check_data_creator(tx, self.actor, changed.user_id)
         changes = patch.model_dump(exclude_unset=True)
+        moved = patch.uri is not None and _remote(patch.uri) != _remote(current.uri)
+        if moved and patch.token is None:
+            raise InvalidInput(
+                "the stored token is not sent to another remote: give the token of "
+                f"{patch.uri} in the same request"
+            )
         for key in (
             "name",
             "description",
@@ -193,15 +223,13 @@ class SyncService:
         ):
             self._validate(changed.uri, changed.token, changed.stream_id, changed.ssl_verify)
         with self.runtime.db.transaction() as tx:
-            if patch.user is not None:
-                changed.user_id = users.find_user(tx, patch.user).id
             self.records.save(tx, changed)
             self._audit(tx, "sync.updated", changed)
         return self.get(changed.id)
 
     def set_running(self, ref: str, running: bool) -> SyncOut:
         with self.runtime.db.transaction() as tx:
-            sync = self.records.get_in(tx, ref)
+            sync = self.owned(tx, ref)
             sync.running = running
             self.records.save(tx, sync)
             self._audit(tx, "sync.started" if running else "sync.stopped", sync)
@@ -211,7 +239,7 @@ class SyncService:
         """Start again from the starting date: checkpoint cleared, queued messages purged (the
         running consumer is restarted by the manager, which sees the settings version change)."""
         with self.runtime.db.transaction() as tx:
-            sync = self.records.get_in(tx, ref)
+            sync = self.owned(tx, ref)
             sync.last_event_id = None
             self.records.save(tx, sync)
             self._audit(tx, "sync.reset", sync)
@@ -220,7 +248,7 @@ class SyncService:
 
     def delete(self, ref: str) -> None:
         with self.runtime.db.transaction() as tx:
-            sync = self.records.get_in(tx, ref)
+            sync = self.owned(tx, ref)
             self.records.delete(tx, sync.id)
             self._audit(tx, "sync.deleted", sync)
         self.runtime.registry.forget(self.runtime.queue, sync.source)
@@ -279,6 +307,11 @@ def status_of(sync: Sync) -> str:
     if sync.connected:
         return "connected"
     return "error" if sync.last_error else "connecting"
+
+
+def _remote(uri: str) -> tuple[str, ...]:
+    """Scheme, host, port and path of a remote: where its token goes."""
+    return endpoint(uri.rstrip("/"))
 
 
 def _date(value: datetime | None) -> str | None:

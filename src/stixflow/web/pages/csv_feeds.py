@@ -6,7 +6,7 @@ Create button stays disabled until "Verify" has fetched the URL and mapped it wi
 mapper (up to 50 objects listed). The markings field appears only when the chosen mapper lets the
 user choose markings, and then lists the markings of the user responsible for the data (not the
 caller's). Duplicate opens the same form pre-filled, named ``<name>-copy``; credentials the form
-leaves blank are taken from the original.
+leaves blank are taken from the original, unless the copy's URL (or proxy) is another one.
 """
 
 from __future__ import annotations
@@ -192,16 +192,16 @@ def auth_fields(
 
 
 def create_values(form: FormData, ctx: CsvContext) -> FormData:
-    """The form's fields for ``CsvCreate``; a duplicate's blank credentials from the original."""
+    """The form's fields for ``CsvCreate``; a duplicate's blank credentials from the original,
+    with the same authentication, only when the copy goes to the original's destination."""
     items = [(k, v) for k, v in form.multi_items() if k in CsvCreate.model_fields]
     original_ref = form.get("duplicate_of")
     if isinstance(original_ref, str) and original_ref:
-        original = ctx.service.fields_of(ctx.service.records.get(original_ref, kind=KIND))
-        typed = {k for k, v in items if isinstance(v, str) and v.strip()}
+        typed = {k: v for k, v in items if isinstance(v, str) and v.strip()}
+        original = ctx.service.get(KIND, original_ref).settings
         if original.get("auth_type") == form.get("auth_type"):
-            items += [
-                (k, str(original[k])) for k in SECRET_FIELDS if k not in typed and k in original
-            ]
+            secret = ctx.service.copied_secret(KIND, original_ref, typed)
+            items += [(k, str(v)) for k, v in secret.items() if k not in typed]
     return FormData(items)
 
 

@@ -18,6 +18,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
+from stixflow.access.capabilities import Capability
 from stixflow.access.schemas import MarkingOut
 from stixflow.access.service import AccessService
 from stixflow.api.deps import Caller, get_runtime
@@ -139,7 +140,9 @@ class FeedContext:
     ) -> None:
         self.caller = caller
         self.runtime = runtime
-        self.service = IngestionService(runtime, actor=caller.actor)
+        self.service = IngestionService(
+            runtime, actor=caller.actor, administer=caller.can(Capability.INGESTION_ADMIN)
+        )
 
 
 class FeedPages:

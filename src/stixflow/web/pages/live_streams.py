@@ -32,7 +32,9 @@ SAVED = {"HX-Retarget": "#streams-list", "HX-Reswap": "innerHTML", "HX-Trigger":
 
 
 def syncs_of(caller: Caller, runtime: Runtime) -> SyncService:
-    return SyncService(runtime, actor=caller.actor)
+    return SyncService(
+        runtime, actor=caller.actor, administer=caller.can(Capability.INGESTION_ADMIN)
+    )
 
 
 def table_context(syncs: SyncService) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
+from stixflow.access.capabilities import Capability
 from stixflow.api.deps import Caller, get_runtime
 from stixflow.errors import StixflowError
 from stixflow.runtime import Runtime
@@ -33,7 +34,9 @@ router = APIRouter(prefix=PATH)
 def push_service(
     caller: Caller = Depends(manager), runtime: Runtime = Depends(get_runtime)
 ) -> PushService:
-    return PushService(runtime, actor=caller.actor)
+    return PushService(
+        runtime, actor=caller.actor, administer=caller.can(Capability.INGESTION_ADMIN)
+    )
 
 
 def endpoint_url(request: Request, push: PushOut) -> str:
