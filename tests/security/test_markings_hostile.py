@@ -160,6 +160,27 @@ def test_amber_reader_and_admin_see_the_marked_parts(
     assert [rel["id"] for rel in rels] == [knowledge["link"]["id"]]
 
 
+def test_a_newer_version_marking_other_parts_does_not_uncover_the_amber_ones(
+    client: TestClient,
+    runtime: Runtime,
+    admin_token: str,
+    user_token: Callable[..., str],
+    knowledge: dict[str, Any],
+) -> None:
+    target = knowledge["target"]
+    newer = {key: value for key, value in target.items() if key not in ("description", "labels")}
+    newer.update(
+        modified="2024-06-01T00:00:00.000Z",
+        labels=["new-label"],
+        granular_markings=[{"marking_ref": TLP_GREEN, "selectors": ["labels.[0]"]}],
+    )
+    push(client, runtime, admin_token, newer)
+    green = auth(user_token(*READER, allowed=["TLP:GREEN"]))
+    seen = client.get(f"/api/objects/{target['id']}", headers=green)
+    assert leaks(seen.content) == []
+    assert seen.json()["object"]["labels"] == ["public-label", "new-label"]
+
+
 def _collection(runtime: Runtime, *, public: bool) -> str:
     spec = DefinitionCreate(name=f"all {public}", public=public)
     return collections(runtime.db).create(spec, created_by=None).id

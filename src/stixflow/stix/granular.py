@@ -12,6 +12,10 @@ allowed a set of marking ids, every part selected by a granular marking outside 
   dictionary emptied that way is removed too (STIX forbids empty ones);
 * the granular markings the reader may not see are removed; nothing else is added or changed.
 
+Two versions merged keep the granular markings of both (``merged_markings``): a part kept from
+one version keeps its markings even when the other version marks other parts. A marking is
+never lost in a merge; only a replacing write (perfect synchronisation) removes one.
+
 ``hiding_markings`` are the markings that decide whether an object is seen at all (its
 ``object_marking_refs`` and the granular markings on properties it cannot lose): the store
 indexes them for its SQL filter, so counts, relationship ends and pages agree with ``redact``.
@@ -23,6 +27,8 @@ import copy
 import re
 from collections.abc import Set
 from typing import Any
+
+from stixflow.stix.ids import canonical_json
 
 StixObject = dict[str, Any]
 Path = tuple[str | int, ...]
@@ -155,6 +161,50 @@ def hiding_markings(obj: StixObject) -> list[str]:
         if any(path is None or path[0] in required for path in paths):
             found[ref] = None
     return list(found)
+
+
+def merged_markings(
+    existing: StixObject, incoming: StixObject, merged: StixObject, unioned: Set[str]
+) -> list[dict[str, Any]]:
+    """The granular markings of ``merged`` (``stixflow.stix.merge``): those of both versions,
+    so that no part loses a marking because the other version did not carry it. Lists in
+    ``unioned`` keep the existing items first; an incoming selector of one of their items
+    follows the item to its place in the merged list."""
+    found = _entries(existing.get("granular_markings"))
+    seen = {canonical_json(entry) for entry in found}
+    for entry in _entries(incoming.get("granular_markings")):
+        moved = _follow(entry, incoming, merged, unioned)
+        if canonical_json(moved) not in seen:
+            seen.add(canonical_json(moved))
+            found.append(moved)
+    return found
+
+
+def _follow(
+    entry: dict[str, Any], incoming: StixObject, merged: StixObject, unioned: Set[str]
+) -> dict[str, Any]:
+    selectors = entry.get("selectors")
+    if not isinstance(selectors, list):
+        return entry
+    moved = [_moved_selector(selector, incoming, merged, unioned) for selector in selectors]
+    return {**entry, "selectors": moved}
+
+
+def _moved_selector(
+    selector: object, incoming: StixObject, merged: StixObject, unioned: Set[str]
+) -> object:
+    path = parse_selector(selector)
+    if path is None or len(path) < 2 or path[0] not in unioned or not isinstance(path[1], int):
+        return selector
+    key, index = str(path[0]), path[1]
+    items, into = incoming.get(key), merged.get(key)
+    if not isinstance(items, list) or not isinstance(into, list) or index >= len(items):
+        return selector
+    wanted = canonical_json(items[index]) if not isinstance(items[index], str) else items[index]
+    for place, item in enumerate(into):
+        if (item if isinstance(item, str) else canonical_json(item)) == wanted:
+            return _selector((key, place, *path[2:]))
+    return selector
 
 
 def _object_markings(obj: StixObject) -> list[str]:
