@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +19,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from stixflow.access.capabilities import Capability
+from stixflow.connectors.enrichment import dispatch_created
+from stixflow.connectors.model import push_queue
+from stixflow.connectors.opencti import encode_push
+from stixflow.queue.message import ImportMessage
 from stixflow.runtime import Runtime
 from stixflow.stix.ids import standard_id
 from stixflow.taxii.collections import DefinitionCreate, collections, live_streams
@@ -459,3 +464,71 @@ def test_green_connector_cannot_overwrite_through_graphql_identity_add(
     answer = client.post("/graphql", json={"query": mutation}, headers=auth(connector))
     assert REFUSAL.replace("the writer", "you") in answer.text
     assert _stored(client, identity["id"])["description"] == "original"
+
+
+def _register(client: TestClient, token: str, **spec: Any) -> str:
+    connector_id = f"c-{uuid.uuid4().hex[:8]}"
+    body = {"id": connector_id, "name": connector_id, **spec}
+    answer = client.post("/api/connectors", json=body, headers=auth(token))
+    assert answer.status_code == 200, answer.text
+    return connector_id
+
+
+def test_green_connector_cannot_overwrite_by_publishing_to_its_queue(
+    client: TestClient,
+    runtime: Runtime,
+    user_token: Callable[..., str],
+    amber_object: dict[str, Any],
+) -> None:
+    """On RabbitMQ a connector publishes to its push queue itself: whatever writer its messages
+    name (pycti's ``applicant_id``, ours ``user_id``, or none), they write as its user."""
+    connector = _register(
+        client, user_token(Capability.CONNECTORAPI, *WRITER, allowed=["TLP:GREEN"])
+    )
+    forged = {**amber_object, "modified": "2030-01-01T00:00:00.000Z", "description": "pycti"}
+    runtime.queue.publish(
+        push_queue(connector), encode_push(bundle(forged), work_id=None, applicant_id=None)
+    )
+    ours = runtime.works.create(name="forged", source=connector, user_id=None, expected=1)
+    native = ImportMessage(
+        work_id=ours.id,
+        seq=0,
+        source=connector,
+        objects=[{**forged, "description": "native"}],
+        user_id=None,
+    )
+    runtime.queue.publish(push_queue(connector), native.encode())
+
+    drain(runtime, ours)
+    [theirs] = [w for w in runtime.works.list(source=connector) if w.id != ours.id]
+    for work in (drain(runtime, theirs), runtime.works.get(ours.id)):
+        assert work is not None and (work.processed, work.failed) == (0, 1)
+        assert REFUSAL in work.errors[0].reason
+    assert _stored(client, amber_object["id"])["description"] == "original"
+
+
+def test_an_enrichment_connector_never_receives_what_its_user_cannot_read(
+    client: TestClient,
+    runtime: Runtime,
+    admin_token: str,
+    user_token: Callable[..., str],
+    knowledge: dict[str, Any],
+    amber_object: dict[str, Any],
+) -> None:
+    token = user_token(Capability.CONNECTORAPI, *WRITER, allowed=["TLP:GREEN"])
+    spec = {"type": "INTERNAL_ENRICHMENT", "scope": ["Malware"], "auto": True}
+    connector = _register(client, token, **spec)
+    jobs = f"/api/connectors/{connector}/jobs"
+
+    enrich = f"/api/connectors/{connector}/enrich"
+    assert client.post(enrich, json={"object_id": amber_object["id"]}).status_code == 409
+    assert client.post(enrich, json={"object_id": knowledge["target"]["id"]}).status_code == 202
+    job = client.get(jobs, params={"wait": 2}, headers=auth(token))
+    assert leaks(job.content) == []
+    assert_cut(orjson.loads(job.json()["event"]["stix_entity"]))
+
+    dispatch_created(runtime)  # the dispatcher starts at the end of the event log
+    hidden = canonical(malware("Amber new", object_marking_refs=[TLP_AMBER]))
+    push(client, runtime, admin_token, hidden)
+    assert dispatch_created(runtime) == 0
+    assert client.get(jobs, params={"wait": 0}, headers=auth(token)).status_code == 204
