@@ -280,11 +280,12 @@ class SQLStore:
                 f"SELECT o.id, o.data FROM objects o WHERE {where} ORDER BY o.id LIMIT ?",
                 [*params, limit + 1],
             )
-        page = [
-            obj
-            for obj in readable_all((rows.from_json(data) for _, data in found[:limit]), access)
-            if _still_matches(obj, query)
-        ]
+        page = []
+        for _, data in found[:limit]:
+            stored = rows.from_json(data)
+            seen = readable(stored, access)
+            if seen is not None and (seen is stored or _still_matches(seen, query)):
+                page.append(seen)
         next_cursor = found[limit - 1][0] if len(found) > limit else None
         return Page(objects=page, next_cursor=next_cursor)
 
@@ -351,8 +352,8 @@ def _unreadable(existing: Mapping[str, tuple[str, str]], writer: Access | None) 
 
 
 def _still_matches(obj: StixObject, query: ObjectQuery) -> bool:
-    """The text and author filters hold for what the reader sees, not for a part cut from it
-    (else a search would tell whether a hidden description holds a word)."""
+    """The text and author filters hold for what the reader sees of a cut object, not for a
+    part cut from it (else a search would tell whether a hidden description holds a word)."""
     if query.text and query.text.lower() not in (rows.search_text(obj) or ""):
         return False
     return not (query.author and obj.get("created_by_ref") != query.author)
