@@ -200,3 +200,41 @@ def test_real_versions_ics_attack_8_0_and_17_1() -> None:
             if key not in LIST_PROPERTIES and key != "created":
                 assert forward[key] == backward[key] == value, (object_id, key)
         assert forward["modified"] == new[object_id]["modified"]
+
+
+AMBER = "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"
+GREEN = "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"
+
+
+def test_a_kept_part_keeps_its_granular_marking_whatever_the_other_version_marks() -> None:
+    old = {
+        "type": "malware",
+        "id": MALWARE_ID,
+        "modified": "2020-01-01T00:00:00.000Z",
+        "description": "secret",
+        "granular_markings": [{"marking_ref": AMBER, "selectors": ["description"]}],
+    }
+    new = {
+        **old,
+        "modified": "2021-01-01T00:00:00.000Z",
+        "labels": ["x"],
+        "granular_markings": [{"marking_ref": GREEN, "selectors": ["labels.[0]"]}],
+    }
+    del new["description"]
+    for merged in (merge(old, new), merge(new, old)):
+        assert merged["description"] == "secret"
+        assert {"marking_ref": AMBER, "selectors": ["description"]} in merged["granular_markings"]
+
+
+def test_a_marked_item_of_a_unioned_list_keeps_its_marking_at_its_new_place() -> None:
+    base = {"type": "malware", "id": MALWARE_ID, "modified": "2020-01-01T00:00:00.000Z"}
+    existing = {**base, "labels": ["a", "b"]}
+    incoming = {
+        **base,
+        "modified": "2021-01-01T00:00:00.000Z",
+        "labels": ["c", "secret"],
+        "granular_markings": [{"marking_ref": AMBER, "selectors": ["labels.[1]"]}],
+    }
+    merged = merge(existing, incoming)
+    assert merged["labels"] == ["a", "b", "c", "secret"]
+    assert merged["granular_markings"] == [{"marking_ref": AMBER, "selectors": ["labels.[3]"]}]

@@ -229,10 +229,8 @@ def test_ics_8_relationship_with_a_citation_as_url_is_rejected_like_the_referenc
         if o["id"] == "relationship--f65a8ce8-90fa-4d92-a0dc-3ee544c541fe"
     )
     assert not _reference_accepts(bad)
-    assert default_validator().check(bad) == (
-        "'external_references[0].url': \"Dragos. (n.d.). Chrysene. Retrieved October 27, 2019.\" "
-        'is not a "uri"'
-    )
+    # the reason names the property and the problem, not the value (it is stored on the work)
+    assert default_validator().check(bad) == "'external_references[0].url': is not a \"uri\""
 
 
 def test_all_enterprise_attack_objects_pass_after_upgrade(capsys: pytest.CaptureFixture) -> None:

@@ -56,3 +56,9 @@ def principal_from(user_id: str, groups: list[Group]) -> Principal:
 
 def principal_of(tx: Tx, user_id: str) -> Principal:
     return principal_from(user_id, groups_of(tx, user_id))
+
+
+def writer_access(tx: Tx, user_id: str | None) -> Access | None:
+    """What a writer may read, so may change; None (everything) for the platform itself (a
+    message without a user: a feed or sync configured without one, internal writes)."""
+    return None if user_id is None else principal_of(tx, user_id).access

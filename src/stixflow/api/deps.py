@@ -19,6 +19,7 @@ from stixflow.access.principal import principal_of
 from stixflow.access.service import AccessService
 from stixflow.access.tokens import authenticate
 from stixflow.errors import AccessDenied, Unauthenticated
+from stixflow.pipeline.works import WorkViewer
 from stixflow.runtime import Runtime
 from stixflow.store.base import Access
 
@@ -44,6 +45,10 @@ class Caller:
     @property
     def actor(self) -> Actor:
         return Actor(user_id=self.user_id, address=self.address, is_admin=self.is_admin)
+
+    @property
+    def work_viewer(self) -> WorkViewer:
+        return WorkViewer(self.user_id, sees_all=self.is_admin)
 
     def can(self, capability: str) -> bool:
         return grants(self.capabilities, capability)

@@ -6,13 +6,19 @@ holding n objects adds n - 1 more when applied (see ``worker.process.apply_messa
 messages carry no unique number, so they are not de-duplicated by ``work_messages``: a message
 redelivered after a crash between commit and ack is counted twice (its objects are written
 once; upserts are idempotent).
+
+A message on a registered connector's queue is written as that connector's user, whatever user
+(pycti's ``applicant_id``, or none) it names: on RabbitMQ a connector publishes to its queue
+itself, so what a message says of its writer is only what the connector says.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from stixflow.connectors.opencti import decode_push
+from stixflow.connectors.records import ConnectorRecords
 from stixflow.pipeline.works import WorkStore
 from stixflow.queue.message import ImportMessage
 from stixflow.stix.bundle import normalize, write_order
@@ -50,3 +56,14 @@ def import_message(queue: str, body: bytes, works: WorkStore) -> ImportMessage:
         aliases=normalized.aliases,
         kind=OPENCTI_KIND,
     )
+
+
+def as_connector_user(
+    records: ConnectorRecords, queue: str, message: ImportMessage
+) -> ImportMessage:
+    """``message`` written as the user of the connector whose queue it came from, if any."""
+    with records.db.read() as tx:
+        connector = records.find(tx, source_of_queue(queue))
+    if connector is None or connector.user_id is None or connector.user_id == message.user_id:
+        return message
+    return replace(message, user_id=connector.user_id)

@@ -6,6 +6,10 @@ A job is queued when a user asks (``stixflow enrich``, ``POST /api/connectors/{i
 or, for automatic connectors, when an object of their scope is created: the dispatcher follows
 the event log (``stream_events``) from where it stopped, starting at its end on first run.
 Connectors read jobs over AMQP (pycti) or over HTTP (``GET /api/connectors/{id}/jobs``).
+
+A job carries the object as the connector's user may read it (granular markings cut); an object
+that user may not see is never sent (a request for it is refused, the dispatcher skips it), and
+a requester may only ask for objects they may see themselves.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 import orjson
 
 from stixflow.access.audit import Actor
+from stixflow.access.principal import principal_of
 from stixflow.connectors.model import Connector, ConnectorType, listen_queue
 from stixflow.connectors.opencti import listen_job
 from stixflow.connectors.records import ConnectorRecords
@@ -25,6 +30,7 @@ from stixflow.pipeline.works import Work
 from stixflow.runtime import Runtime
 from stixflow.store import events
 from stixflow.store.base import Access
+from stixflow.store.visibility import readable
 
 log = logging.getLogger("stixflow.connectors.enrichment")
 CURSOR = "enrichment"
@@ -36,18 +42,36 @@ def in_scope(connector: Connector, object_type: str) -> bool:
     return object_type.lower() in {entry.lower() for entry in connector.scope}
 
 
-def request_enrichment(runtime: Runtime, actor: Actor, object_id: str, connector_id: str) -> Work:
-    """Queue one enrichment job; return the work the connector's answer will count on."""
+def request_enrichment(
+    runtime: Runtime,
+    actor: Actor,
+    object_id: str,
+    connector_id: str,
+    *,
+    access: Access | None = None,
+) -> Work:
+    """Queue one enrichment job for an object ``access`` (the requester's; default: everything)
+    may see; return the work the connector's answer will count on."""
     connector = ConnectorRecords(runtime.db, runtime.secrets).get(connector_id)
     if connector.type != ConnectorType.INTERNAL_ENRICHMENT:
         raise Conflict(f"{connector_id} is not an enrichment connector")
-    stored = runtime.store.get(object_id, access=Access.everything())
+    stored = runtime.store.get(object_id, access=access or Access.everything())
     if stored is None:
         raise NotFound(f"no object {object_id}")
-    entity = stored.data
-    if not in_scope(connector, str(entity.get("type"))):
-        raise InvalidInput(f"{entity.get('type')} is not in the scope of {connector_id}")
-    return _queue_job(runtime, connector, entity, applicant_id=actor.user_id)
+    if not in_scope(connector, str(stored.data.get("type"))):
+        raise InvalidInput(f"{stored.data.get('type')} is not in the scope of {connector_id}")
+    entity = runtime.store.get(stored.data["id"], access=connector_access(runtime, connector))
+    if entity is None:
+        raise Conflict(f"{connector_id} may not read {object_id} (its markings)")
+    return _queue_job(runtime, connector, entity.data, applicant_id=actor.user_id)
+
+
+def connector_access(runtime: Runtime, connector: Connector) -> Access:
+    """What a connector may read: its user's markings (everything without a user)."""
+    if connector.user_id is None:
+        return Access.everything()
+    with runtime.db.read() as tx:
+        return principal_of(tx, connector.user_id).access
 
 
 def _queue_job(
@@ -87,12 +111,16 @@ def dispatch_created(runtime: Runtime, *, limit: int = 500) -> int:
     position = _cursor(runtime)
     found = events.read_after(runtime.db, position, limit=limit)
     queued = 0
+    readers = {connector.id: connector_access(runtime, connector) for connector in automatic}
     for event in found:
         if event.kind != events.CREATE:
             continue
         for connector in automatic:
-            if in_scope(connector, event.object_type) and event.source != connector.id:
-                _queue_job(runtime, connector, event.data, applicant_id=connector.user_id)
+            if not in_scope(connector, event.object_type) or event.source == connector.id:
+                continue
+            entity = readable(event.data, readers[connector.id])
+            if entity is not None:
+                _queue_job(runtime, connector, entity, applicant_id=connector.user_id)
                 queued += 1
     if found:
         _save_cursor(runtime, found[-1].seq)

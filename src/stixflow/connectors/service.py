@@ -22,7 +22,7 @@ from stixflow.connectors.model import Connector, ConnectorType, listen_queue
 from stixflow.connectors.records import ConnectorRecords
 from stixflow.connectors.schemas import ConnectorOut, ConnectorRegister
 from stixflow.errors import AccessDenied, Conflict, InvalidInput, NotFound
-from stixflow.pipeline.works import Work
+from stixflow.pipeline.works import Work, WorkViewer
 from stixflow.runtime import Runtime
 
 log = logging.getLogger("stixflow.connectors")
@@ -106,8 +106,13 @@ class ConnectorService:
         )
 
     def works(self, connector_id: str, *, limit: int = 50) -> list[Work]:
+        """The connector's latest works the actor may see (``WorkViewer``)."""
         self.get(connector_id)
-        return self.runtime.works.list(source=connector_id, limit=limit)
+        return self.runtime.works.list(source=connector_id, limit=limit, viewer=self.work_viewer)
+
+    @property
+    def work_viewer(self) -> WorkViewer:
+        return WorkViewer(self.actor.user_id, sees_all=self.actor.is_admin)
 
     # -- registering and living ----------------------------------------------------------
 
@@ -242,7 +247,8 @@ class ConnectorService:
         )
 
     def work_of(self, work_id: str) -> Work:
-        work = self.runtime.works.get(work_id)
+        """A work the actor may see (NotFound otherwise)."""
+        work = self.runtime.works.get(work_id, viewer=self.work_viewer)
         if work is None:
             raise NotFound(f"no work {work_id}")
         return work

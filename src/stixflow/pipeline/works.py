@@ -1,4 +1,9 @@
-"""Works: one per import, counting expected, processed and failed objects so progress is visible."""
+"""Works: one per import, counting expected, processed and failed objects so progress is visible.
+
+A work, with its errors, is seen by its owner only (``WorkViewer``): the user it was submitted
+as, and for a work of a registered connector, that connector's user too; administrators see
+every work. Its errors name objects and properties, never values (``stixflow.stix.validate``).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,28 @@ PENDING, IN_PROGRESS, COMPLETE = "pending", "in_progress", "complete"
 WORK_COLUMNS = (
     "id, name, source, user_id, status, expected, processed, failed, created_at, completed_at"
 )
+
+
+@dataclass(frozen=True)
+class WorkViewer:
+    """Who looks at works: ``user_id``'s own (and their connectors'), or all (``sees_all``)."""
+
+    user_id: str | None
+    sees_all: bool = False
+
+    def clause(self) -> tuple[str, list[str]]:
+        """A WHERE fragment over ``works`` keeping what this viewer may see."""
+        if self.sees_all:
+            return "1=1", []
+        if self.user_id is None:
+            return "1=0", []
+        return (
+            "(user_id = ? OR source IN (SELECT c.id FROM connectors c WHERE c.user_id = ?))",
+            [self.user_id, self.user_id],
+        )
+
+
+EVERYONE = WorkViewer(None, sees_all=True)
 
 
 @dataclass
@@ -44,6 +71,17 @@ class Work:
     @property
     def progress(self) -> float:
         return 1.0 if self.expected == 0 else min(1.0, self.done / self.expected)
+
+
+def refused_errors(object_ids: Sequence[str]) -> list[WorkError]:
+    """The errors of objects a writer may not change (``WriteResult.refused``)."""
+    return [
+        WorkError(
+            object_id,
+            f"cannot update {object_id}: the stored object has markings the writer may not read",
+        )
+        for object_id in object_ids
+    ]
 
 
 class WorkStore:
@@ -181,9 +219,13 @@ class WorkStore:
             (failed, work_id),
         )
 
-    def get(self, work_id: str) -> Work | None:
+    def get(self, work_id: str, *, viewer: WorkViewer = EVERYONE) -> Work | None:
+        """The work with its errors; None when there is none ``viewer`` may see."""
+        visible, params = viewer.clause()
         with self.db.read() as tx:
-            row = tx.fetchone(f"SELECT {WORK_COLUMNS} FROM works WHERE id = ?", (work_id,))
+            row = tx.fetchone(
+                f"SELECT {WORK_COLUMNS} FROM works WHERE id = ? AND {visible}", [work_id, *params]
+            )
             if row is None:
                 return None
             work = Work(*row)
@@ -197,11 +239,16 @@ class WorkStore:
             ]
         return work
 
-    def list(self, *, source: str | None = None, limit: int = 50) -> list[Work]:
-        where, params = ("WHERE source = ?", [source]) if source else ("", [])
+    def list(
+        self, *, source: str | None = None, limit: int = 50, viewer: WorkViewer = EVERYONE
+    ) -> list[Work]:
+        """The latest works ``viewer`` may see (of ``source`` only, when given)."""
+        where, params = viewer.clause()
+        if source:
+            where, params = f"{where} AND source = ?", [*params, source]
         with self.db.read() as tx:
             found = tx.fetchall(
-                f"SELECT {WORK_COLUMNS} FROM works {where} ORDER BY created_at DESC LIMIT ?",
+                f"SELECT {WORK_COLUMNS} FROM works WHERE {where} ORDER BY created_at DESC LIMIT ?",
                 [*params, limit],
             )
         return [Work(*row) for row in found]

@@ -8,7 +8,9 @@ one. Sources also describe the same thing partially, so a merge keeps what eithe
 * ``LIST_PROPERTIES`` are unioned, existing items first, without duplicates (dicts compared by
   canonical JSON);
 * ``created`` is the earliest, ``modified`` the latest;
-* objects without ``modified`` (SCOs, marking definitions): the incoming copy wins.
+* objects without ``modified`` (SCOs, marking definitions): the incoming copy wins;
+* ``granular_markings``: those of both copies, selectors of unioned lists following their item
+  (``stixflow.stix.granular.merged_markings``), so that no part loses its marking.
 
 Which lists union: the ones that gather facts from several sources and that OpenCTI also unions
 on upsert (labels, markings, external references, kill chain phases, aliases, container refs,
@@ -20,6 +22,7 @@ platform MITRE drops from a technique disappears instead of lingering forever.
 from __future__ import annotations
 
 from stixflow.errors import InvalidObject
+from stixflow.stix.granular import merged_markings
 from stixflow.stix.ids import canonical_json
 from stixflow.stix.timestamps import sort_key
 
@@ -54,6 +57,11 @@ def merge(existing: dict, incoming: dict) -> dict:
         if isinstance(first, list) and isinstance(second, list):
             merged[key] = _union(first, second)
     _merge_dates(merged, existing, incoming)
+    if "granular_markings" in existing or "granular_markings" in incoming:
+        markings = merged_markings(existing, incoming, merged, LIST_PROPERTIES)
+        merged.pop("granular_markings", None)
+        if markings:
+            merged["granular_markings"] = markings
     return merged
 
 

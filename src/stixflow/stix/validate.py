@@ -6,6 +6,9 @@ compiled with jsonschema-rs once per type, on first use or all at once with
 ``Validator.compile_all`` (workers do that at start-up); their cross-file ``$ref`` URIs are resolved
 from the package files, never over the network.
 
+Reasons name the property and the problem, never the value: they are stored on works, and a
+value may be what a marking protects (an indicator's pattern, a description).
+
 On top of the schemas, ``Validator.check`` applies the STIX 2.1 "MUST" rules that matter for
 ingestion and that a JSON schema cannot express: the id matches the type (section 2.9), timestamps
 are real dates and ordered (``modified >= created``, ``valid_until > valid_from``…, section 3.2
@@ -25,6 +28,7 @@ from importlib import resources
 from typing import Any
 
 import jsonschema_rs
+import orjson
 from stix2patterns.validator import run_validator
 
 from stixflow.stix.timestamps import TIMESTAMP_RE, sort_key
@@ -34,6 +38,7 @@ _TYPE_DIRS = ("sdos", "sros", "observables")
 _COMMON_TYPES = ("marking-definition", "language-content", "extension-definition")
 _UUID_RE = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
 _MAX_REASON = 300
+_PATTERN_POSITION = re.compile(r"line (\d+:\d+)")
 
 #: Pairs (later, operator, earlier) that STIX 2.1 orders, per type; ``modified >= created`` always.
 _ORDERED: dict[str, tuple[tuple[str, str, str], ...]] = {
@@ -202,7 +207,16 @@ def _best_reason(errors: Iterable[jsonschema_rs.ValidationError]) -> str | None:
         return None
     if isinstance(best.kind, jsonschema_rs.ValidationErrorKind.Required):
         return f"'{_path([*best.instance_path, best.kind.property])}': required property is missing"
-    return _shorten(f"'{_path(best.instance_path)}': {best.message}")
+    return _shorten(f"'{_path(best.instance_path)}': {_problem(best)}")
+
+
+def _problem(error: jsonschema_rs.ValidationError) -> str:
+    """The schema's complaint without the value it quotes first (``"x" is not a "uri"``)."""
+    quoted = orjson.dumps(error.instance).decode()
+    if error.message.startswith(quoted):
+        return error.message[len(quoted) :].strip()
+    kind = type(error.kind).__name__.rsplit("_", 1)[-1]
+    return f"does not match the schema ({kind})"
 
 
 def _rank(error: jsonschema_rs.ValidationError) -> tuple[int, int]:
@@ -229,7 +243,7 @@ def _check_timestamps(obj: dict) -> str | None:
         try:
             datetime.fromisoformat(match.group(1))
         except ValueError:
-            return f"'{key}': {value!r} is not a real date and time"
+            return f"'{key}': not a real date and time"
     orders = (("modified", ">=", "created"), *_ORDERED.get(obj["type"], ()))
     for later, operator, earlier in orders:
         reason = _check_order(obj, later, operator, earlier)
@@ -251,7 +265,7 @@ def _check_order(obj: dict, later: str, operator: str, earlier: str) -> str | No
     if _OPERATORS[operator](sort_key(late), sort_key(early)):
         return None
     word = "later than or equal to" if operator == ">=" else "later than"
-    return f"'{later}': {late!r} must be {word} '{earlier}' ({early!r})"
+    return f"'{later}': must be {word} '{earlier}'"
 
 
 def _check_pattern(obj: dict) -> str | None:
@@ -263,4 +277,6 @@ def _check_pattern(obj: dict) -> str | None:
     errors = run_validator(pattern, stix_version="2.1")
     if not errors:
         return None
-    return _shorten(f"'pattern': not a valid STIX 2.1 pattern: {errors[0]}")
+    where = _PATTERN_POSITION.search(str(errors[0]))
+    at = f" (error at line {where.group(1)})" if where else ""
+    return f"'pattern': not a valid STIX 2.1 pattern{at}"

@@ -80,9 +80,13 @@ class StoredObject:
 
 @dataclass
 class WriteResult:
+    """Counts per object id; ``refused``: the given ids (one per object given) the writer may
+    not change, because it cannot read their stored version whole."""
+
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    refused: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -101,8 +105,10 @@ class KnowledgeStore(Protocol):
         aliases: Mapping[str, str] | None = None,
         overwrite: bool = False,
         prepared: PreparedWrite | None = None,
+        writer: Access | None = None,
     ) -> WriteResult:
-        """Merge each object with its stored version (``overwrite``: replace it as it is)."""
+        """Merge each object with its stored version (``overwrite``: replace it as it is);
+        refuse those whose stored version ``writer`` (None: anyone) cannot read whole."""
         ...
 
     def get(self, object_id: str, *, access: Access) -> StoredObject | None: ...
@@ -111,12 +117,25 @@ class KnowledgeStore(Protocol):
 
     def relationships(self, object_id: str, *, access: Access) -> list[StixObject]: ...
 
-    def delete(self, object_id: str, *, provenance: Provenance | None = None) -> bool: ...
+    def delete(
+        self,
+        object_id: str,
+        *,
+        provenance: Provenance | None = None,
+        writer: Access | None = None,
+    ) -> bool: ...
 
     def delete_in(
-        self, tx: Tx, object_id: str, *, provenance: Provenance, keep_shared: bool = False
+        self,
+        tx: Tx,
+        object_id: str,
+        *,
+        provenance: Provenance,
+        keep_shared: bool = False,
+        writer: Access | None = None,
     ) -> bool:
-        """``delete`` in the caller's transaction (``keep_shared``: only unlink the source)."""
+        """``delete`` in the caller's transaction (``keep_shared``: only unlink the source;
+        ``writer``: keep an object it cannot read whole)."""
         ...
 
     def count_by_type(self, *, access: Access) -> dict[str, int]: ...

@@ -3,7 +3,12 @@
 Upsert rules (STIX 2.1 §3.6 versioning; merge rules in ``stixflow.stix.merge``): the same id is
 one object; writers on the same ids are serialised (``Tx.lock_keys``) so concurrent workers never
 lose an update; known aliases are resolved before writing so that an object pushed again under its
-original id lands on the same row.
+original id lands on the same row. A ``writer`` may not change a stored object it cannot read
+whole (a marking, or a granular marking, outside its allowed set): that object is refused and
+left as it is, the others are written.
+
+Reads are cut to the reader (``visibility``): the SQL filter hides what they may not see, and
+every object returned is redacted of the parts granular markings hide from them.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from typing import Any
 from stixflow.clock import now
 from stixflow.db.base import Database, Tx, batched
 from stixflow.stix.bundle import rewrite_refs
+from stixflow.stix.granular import hiding_markings
 from stixflow.stix.merge import merge
 from stixflow.store import events, rows
 from stixflow.store.base import (
@@ -26,7 +32,7 @@ from stixflow.store.base import (
     WriteResult,
 )
 from stixflow.store.prepared import PreparedWrite, top_level_refs
-from stixflow.store.visibility import visible_clause
+from stixflow.store.visibility import readable, readable_all, sees_whole, visible_clause
 
 IN_BATCH = 500
 MAX_LIMIT = 1000
@@ -47,22 +53,30 @@ class SQLStore:
         aliases: Mapping[str, str] | None = None,
         overwrite: bool = False,
         prepared: PreparedWrite | None = None,
+        writer: Access | None = None,
     ) -> WriteResult:
         """Write ``objects``; each merges with its stored version, or replaces it (``overwrite``,
         perfect synchronisation: the incoming version is kept exactly as it is).
 
         ``prepared`` (built from the same ``objects`` before the transaction) saves serialising
         new objects while the write lock is held; the result is the same without it.
+        ``writer``: what the writer may read (None: everything); an object whose stored version
+        it cannot read whole is refused (``WriteResult.refused``) and nothing of it is written.
         """
         aliases = dict(aliases or {})
         if prepared is not None and not prepared.covers(objects):
             prepared = None
+        given = [obj["id"] for obj in objects]
         objects = self._apply_known_aliases(tx, objects, aliases, prepared)
         incoming = _combine(objects)
+        tx.lock_keys(list(incoming))
+        existing = self._load(tx, list(incoming))
+        refused = _unreadable(existing, writer)
+        pairs = zip(given, objects, strict=True)
+        result = WriteResult(refused=[given_id for given_id, obj in pairs if obj["id"] in refused])
+        incoming = {key: obj for key, obj in incoming.items() if key not in refused}
+        aliases = {old: new for old, new in aliases.items() if new not in refused}
         ids = list(incoming)
-        tx.lock_keys(ids)
-        existing = self._load(tx, ids)
-        result = WriteResult()
         now = provenance.seen_at
         writes: list[tuple[Any, ...]] = []
         touched: list[str] = []
@@ -71,14 +85,8 @@ class SQLStore:
         for object_id, obj in incoming.items():
             if object_id not in existing:
                 result.created += 1
-                ready = prepared.created(obj, now) if prepared is not None else None
-                if ready is None:
-                    data = rows.to_json(obj)
-                    writes.append(rows.object_row(obj, data, now, now))
-                    payload = events.pack(data.encode())
-                else:
-                    writes.append(ready.row)
-                    payload = ready.payload
+                row, payload = _new_row(obj, now, prepared)
+                writes.append(row)
                 log.append(events.PendingEvent(events.CREATE, obj, payload=payload))
                 changed.append(obj)
                 continue
@@ -165,11 +173,7 @@ class SQLStore:
         tx.executemany(
             "INSERT INTO object_markings (object_id, marking_id) VALUES (?, ?) "
             "ON CONFLICT DO NOTHING",
-            [
-                (obj["id"], marking)
-                for obj in changed
-                for marking in dict.fromkeys(obj.get("object_marking_refs") or ())
-            ],
+            [(obj["id"], marking) for obj in changed for marking in hiding_markings(obj)],
         )
 
     def _write_aliases(self, tx: Tx, aliases: Mapping[str, str]) -> None:
@@ -195,21 +199,34 @@ class SQLStore:
                 [(object_id, provenance.user_id, now) for object_id in ids],
             )
 
-    def delete(self, object_id: str, *, provenance: Provenance | None = None) -> bool:
+    def delete(
+        self,
+        object_id: str,
+        *,
+        provenance: Provenance | None = None,
+        writer: Access | None = None,
+    ) -> bool:
         """Delete an object (by id or alias) and its side rows; log a delete event."""
         provenance = provenance or Provenance(seen_at=now())
         with self.db.transaction() as tx:
-            return self.delete_in(tx, object_id, provenance=provenance)
+            return self.delete_in(tx, object_id, provenance=provenance, writer=writer)
 
     def delete_in(
-        self, tx: Tx, object_id: str, *, provenance: Provenance, keep_shared: bool = False
+        self,
+        tx: Tx,
+        object_id: str,
+        *,
+        provenance: Provenance,
+        keep_shared: bool = False,
+        writer: Access | None = None,
     ) -> bool:
         """``delete`` in the caller's transaction. With ``keep_shared``, an object that another
-        source than ``provenance.source`` also contributed is kept, only unlinked from it."""
+        source than ``provenance.source`` also contributed is kept, only unlinked from it. An
+        object ``writer`` cannot read whole is kept (False), like one that is not there."""
         object_id = self._resolve(tx, [object_id]).get(object_id, object_id)
         tx.lock_keys([object_id])
         row = tx.fetchone("SELECT data FROM objects WHERE id = ?", (object_id,))
-        if row is None:
+        if row is None or _unreadable({object_id: (row[0], "")}, writer):
             return False
         if keep_shared and self._shared(tx, object_id, provenance.source):
             tx.execute(
@@ -243,10 +260,11 @@ class SQLStore:
                 f"WHERE o.id = ? AND {visible}",
                 [object_id, *params],
             )
-            if row is None:
+            data = readable(rows.from_json(row[0]), access) if row is not None else None
+            if row is None or data is None:
                 return None
             return StoredObject(
-                data=rows.from_json(row[0]),
+                data=data,
                 first_seen=row[1],
                 last_seen=row[2],
                 sources=_column(tx, "SELECT source FROM object_sources", object_id),
@@ -262,7 +280,12 @@ class SQLStore:
                 f"SELECT o.id, o.data FROM objects o WHERE {where} ORDER BY o.id LIMIT ?",
                 [*params, limit + 1],
             )
-        page = [rows.from_json(data) for _, data in found[:limit]]
+        page = []
+        for _, data in found[:limit]:
+            stored = rows.from_json(data)
+            seen = readable(stored, access)
+            if seen is not None and (seen is stored or _still_matches(seen, query)):
+                page.append(seen)
         next_cursor = found[limit - 1][0] if len(found) > limit else None
         return Page(objects=page, next_cursor=next_cursor)
 
@@ -285,7 +308,7 @@ class SQLStore:
                 f"AND {visible} ORDER BY o.id",
                 [object_id, object_id, *params],
             )
-        return [rows.from_json(data) for (data,) in found]
+        return readable_all((rows.from_json(data) for (data,) in found), access)
 
     def count_by_type(self, *, access: Access) -> dict[str, int]:
         visible, params = visible_clause(access)
@@ -304,6 +327,36 @@ def _combine(objects: Sequence[StixObject]) -> dict[str, StixObject]:
         object_id = obj["id"]
         combined[object_id] = merge(combined[object_id], obj) if object_id in combined else obj
     return combined
+
+
+def _new_row(
+    obj: StixObject, now: str, prepared: PreparedWrite | None
+) -> tuple[tuple[Any, ...], bytes]:
+    """A new object's row and create-event payload (prepared before the lock when possible)."""
+    ready = prepared.created(obj, now) if prepared is not None else None
+    if ready is not None:
+        return ready.row, ready.payload
+    data = rows.to_json(obj)
+    return rows.object_row(obj, data, now, now), events.pack(data.encode())
+
+
+def _unreadable(existing: Mapping[str, tuple[str, str]], writer: Access | None) -> set[str]:
+    """Stored objects ``writer`` may not read whole, so may not change."""
+    if writer is None or writer.allowed_markings is None:
+        return set()
+    return {
+        object_id
+        for object_id, (data, _) in existing.items()
+        if not sees_whole(rows.from_json(data), writer)
+    }
+
+
+def _still_matches(obj: StixObject, query: ObjectQuery) -> bool:
+    """The text and author filters hold for what the reader sees of a cut object, not for a
+    part cut from it (else a search would tell whether a hidden description holds a word)."""
+    if query.text and query.text.lower() not in (rows.search_text(obj) or ""):
+        return False
+    return not (query.author and obj.get("created_by_ref") != query.author)
 
 
 def _column(tx: Tx, select: str, object_id: str) -> list[str]:

@@ -7,7 +7,9 @@ Per event, in commit order:
   did (its markings or type changed), a ``delete`` of the previous version is sent instead;
 * delete: sent when the deleted version passed (and deletions are listened to).
 
-A relationship or sighting is hidden when one of its ends is hidden from the reader. With
+Every object sent is cut to what the reader may see of it (``visibility.readable``: granular
+markings); an update whose object loses parts for the reader comes without its patch. A
+relationship or sighting is hidden when one of its ends is hidden from the reader. With
 dependency resolution on (and a filter that leaves things out), an object sent is preceded by the
 objects it references and, for entities, by the relationships touching it and their other ends,
 each once per connection (``sent`` remembers the last ``MAX_SENT`` ids). ``no_dependencies``
@@ -29,12 +31,14 @@ from stixflow.store import rows
 from stixflow.store.base import Access, StixObject
 from stixflow.store.events import Event
 from stixflow.store.sql import SQLStore
+from stixflow.store.visibility import readable
 from stixflow.streams.sse import CREATE, DELETE, UPDATE, Message
-from stixflow.taxii.filters import ObjectFilter, visible
+from stixflow.taxii.filters import ObjectFilter
 
 MAX_SENT = 5000
 MAX_DEPTH = 2
 EDGE_TYPES = frozenset({"relationship", "sighting"})
+GRANULAR_PATH = "/granular_markings"
 EVENT_COLUMNS = "seq, kind, object_id, object_type, data, patch, source, user_id, created_at"
 
 
@@ -54,12 +58,17 @@ def event_of(row: Sequence[Any]) -> Event:
 
 
 def payload(
-    kind: str, obj: StixObject, *, event: Event | None = None, dependency: bool = False
+    kind: str,
+    obj: StixObject,
+    *,
+    event: Event | None = None,
+    dependency: bool = False,
+    with_patch: bool = True,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {"type": kind, "data": obj}
     if event is not None:
         body.update(seq=event.seq, created_at=event.created_at, source=event.source)
-        if kind == UPDATE and event.patch is not None:
+        if kind == UPDATE and event.patch is not None and with_patch:
             body["patch"] = event.patch
     if dependency:
         body["origin"] = {"referer": "dependencies"}
@@ -94,28 +103,42 @@ class StreamView:
         return messages
 
     def _one(self, event: Event, hidden: set[str]) -> list[Message]:
-        obj = event.data
+        obj = self._passing(event.data, event.source, hidden)
         if event.kind == DELETE:
-            if self.listen_delete and self._passes(obj, event.source, hidden):
+            if self.listen_delete and obj is not None:
                 return [Message(DELETE, payload(DELETE, obj, event=event), event.seq)]
             return []
-        if self._passes(obj, event.source, hidden):
+        if obj is not None:
             self._remember(obj["id"])
             found = self._dependencies(obj)
-            found.append(Message(event.kind, payload(event.kind, obj, event=event), event.seq))
+            body = payload(event.kind, obj, event=event, with_patch=self._patch_shown(event, obj))
+            found.append(Message(event.kind, body, event.seq))
             return found
         if event.kind == UPDATE and self.listen_delete:
             previous = self._previous(event)
-            if previous is not None and self._passes(previous, event.source, hidden):
+            if previous is not None:
+                previous = self._passing(previous, event.source, hidden)
+            if previous is not None:
                 return [Message(DELETE, payload(DELETE, previous, event=event), event.seq)]
         return []
 
-    def _passes(self, obj: StixObject, source: str | None, hidden: set[str]) -> bool:
-        if not visible(obj, self.access):
-            return False
-        if obj.get("type") in EDGE_TYPES and any(end in hidden for end in rows.endpoints(obj)):
-            return False
-        return self.filters.matches(obj, source=source)
+    def _passing(self, obj: StixObject, source: str | None, hidden: set[str]) -> StixObject | None:
+        """``obj`` as the reader may see it, if it passes the stream's filter (None if not)."""
+        seen = readable(obj, self.access)
+        if seen is None:
+            return None
+        if seen.get("type") in EDGE_TYPES and any(end in hidden for end in rows.endpoints(seen)):
+            return None
+        return seen if self.filters.matches(seen, source=source) else None
+
+    def _patch_shown(self, event: Event, shown: StixObject) -> bool:
+        """An update's patch goes only to a reader who loses nothing of the object, before or
+        after (a change of granular markings may uncover or hide parts): others get the whole
+        object as they may see it, without the patch, which could hold a cut value."""
+        if self.access.allowed_markings is None:
+            return True
+        touched = {op.get("path") for op in event.patch or ()}
+        return shown is event.data and GRANULAR_PATH not in touched
 
     def _hidden_ends(self, objects: Sequence[StixObject]) -> set[str]:
         """Ends of the given relationships/sightings that carry a marking the reader lacks."""
@@ -214,9 +237,10 @@ class StreamView:
         hidden = self._hidden_ends([event.data for event in events])
         messages: list[Message] = []
         for event in events:
-            if event.kind == DELETE or not self._passes(event.data, event.source, hidden):
+            obj = None if event.kind == DELETE else self._passing(event.data, event.source, hidden)
+            if obj is None:
                 continue
             self._remember(event.object_id)
-            messages.extend(self._dependencies(event.data))
-            messages.append(Message(CREATE, payload(CREATE, event.data, event=event)))
+            messages.extend(self._dependencies(obj))
+            messages.append(Message(CREATE, payload(CREATE, obj, event=event)))
         return messages, (events[-1].seq if len(found) == limit else upto)

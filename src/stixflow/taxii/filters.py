@@ -9,9 +9,10 @@ Every list is optional and they combine with AND (an empty filter keeps everythi
   in. Collections look at every source that contributed the object; live streams at the source
   that wrote the version an event carries.
 
-What a reader gets is always cut down further to their markings (``visible``), the rule of
+What a reader gets is always cut down further to their markings, the rule of
 ``stixflow.store.visibility``: an object carrying a marking outside the reader's allowed set is
-hidden, and so is a relationship or sighting one of whose ends is hidden.
+hidden, and so is a relationship or sighting one of whose ends is hidden; the parts of an object
+under granular markings the reader may not see are cut (``visibility.readable``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from stixflow.store.base import Access, StixObject
+from stixflow.stix.granular import hiding_markings
+from stixflow.store.base import StixObject
 
 
 class ObjectFilter(BaseModel):
@@ -72,12 +74,5 @@ class ObjectFilter(BaseModel):
 
 
 def markings_of(obj: StixObject) -> list[str]:
-    refs = obj.get("object_marking_refs")
-    return [ref for ref in refs if isinstance(ref, str)] if isinstance(refs, list) else []
-
-
-def visible(obj: StixObject, access: Access) -> bool:
-    """The object's own markings are all allowed (its ends are checked by the caller)."""
-    if access.allowed_markings is None:
-        return True
-    return all(ref in access.allowed_markings for ref in markings_of(obj))
+    """The markings an object carries, as the store indexes them (``object_markings``)."""
+    return hiding_markings(obj)

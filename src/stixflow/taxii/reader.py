@@ -21,8 +21,8 @@ from stixflow.errors import InvalidInput
 from stixflow.stix.timestamps import sort_key, to_millis
 from stixflow.store import rows
 from stixflow.store.base import Access, StixObject
-from stixflow.store.visibility import visible_clause
-from stixflow.taxii.filters import ObjectFilter, visible
+from stixflow.store.visibility import readable, visible_clause
+from stixflow.taxii.filters import ObjectFilter
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -93,6 +93,7 @@ class CollectionReader:
         self.db = db
         self.filters = filters
         self.access = access
+        self.object_filter = filters.model_copy(update={"sources": []})
 
     def page(
         self,
@@ -154,18 +155,28 @@ class CollectionReader:
         self, tx: Tx, found: list[Any], match: Match, added_after: str | None
     ) -> list[Entry]:
         if match.last_only:
-            return [Entry(rows.from_json(data), taxii_time(added)) for _, added, data in found]
-        entries: list[Entry] = []
+            entries = [Entry(rows.from_json(data), taxii_time(added)) for _, added, data in found]
+            return self._readable(entries)
+        entries = []
         for _, _, data in found:
             history = history_of(tx, rows.from_json(data)["id"])
             chosen = select_versions(history, match.versions)
             entries.extend(
                 entry
                 for entry in chosen
-                if visible(entry.obj, self.access)
-                and (added_after is None or entry.date_added > taxii_time(added_after))
+                if added_after is None or entry.date_added > taxii_time(added_after)
             )
-        return entries
+        return self._readable(entries)
+
+    def _readable(self, entries: list[Entry]) -> list[Entry]:
+        """Each version cut to what the reader may see of it (``visibility.readable``); a
+        version hidden from them, or left out of the collection's filter once cut, goes."""
+        kept: list[Entry] = []
+        for entry in entries:
+            obj = readable(entry.obj, self.access)
+            if obj is not None and (obj is entry.obj or self.object_filter.matches(obj)):
+                kept.append(Entry(obj, entry.date_added))
+        return kept
 
 
 def history_of(tx: Tx, object_id: str) -> list[Entry]:

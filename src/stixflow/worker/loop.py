@@ -6,8 +6,9 @@ import logging
 import threading
 import time
 
-from stixflow.connectors.bridge import import_message
+from stixflow.connectors.bridge import as_connector_user, import_message
 from stixflow.connectors.opencti import is_push_message
+from stixflow.connectors.records import ConnectorRecords
 from stixflow.errors import InvalidBundle, StixflowError
 from stixflow.queue.base import Delivery
 from stixflow.queue.message import ImportMessage
@@ -32,6 +33,7 @@ class Worker:
         self.validator = default_validator()
         self.validator.compile_all()  # at start-up, not inside the first messages
         self.max_attempts = runtime.settings.worker.max_attempts
+        self.connectors = ConnectorRecords(runtime.db, runtime.secrets)
         self._queues: list[str] = []
         self._queues_at = 0.0
         self.handled = 0
@@ -86,10 +88,13 @@ class Worker:
         log.debug("%s: work %s chunk %d: %s", self.name, message.work_id, message.seq, outcome)
 
     def _decode(self, delivery: Delivery) -> ImportMessage:
-        """Our own message, or pycti's push envelope on a connector's queue."""
+        """Our own message, or pycti's push envelope on a connector's queue (written as the
+        connector's user, ``as_connector_user``)."""
         if is_push_message(delivery.body):
-            return import_message(delivery.queue, delivery.body, self.runtime.works)
-        return ImportMessage.decode(delivery.body)
+            message = import_message(delivery.queue, delivery.body, self.runtime.works)
+        else:
+            message = ImportMessage.decode(delivery.body)
+        return as_connector_user(self.connectors, delivery.queue, message)
 
     def _retry(self, delivery: Delivery, exc: Exception) -> None:
         if delivery.attempts >= self.max_attempts:

@@ -1,5 +1,8 @@
 """Applying one message: validate each object, write the valid ones, count both on the work.
 
+The message's user writes with what they may read (``writer_access``): an object whose stored
+version they cannot read whole is refused alone and counted failed.
+
 The store write, the work counters and the "this chunk was applied" mark share one transaction,
 so a message redelivered after a crash is applied once; the broker is acked only after commit.
 """
@@ -8,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from stixflow.access.principal import writer_access
 from stixflow.clock import now
 from stixflow.connectors.bridge import OPENCTI_KIND
-from stixflow.pipeline.works import WorkError
+from stixflow.pipeline.works import WorkError, refused_errors
 from stixflow.queue.message import ImportMessage
 from stixflow.runtime import Runtime
 from stixflow.stix.repair import repair
@@ -54,17 +58,22 @@ def apply_message(runtime: Runtime, message: ImportMessage, validator: Validator
                 runtime.works.extend(tx, message.work_id, expected=len(message.objects) - 1)
         elif not runtime.works.claim_message(tx, message.work_id, message.seq):
             return Outcome(0, 0, duplicate=True)
-        runtime.store.upsert(
+        writer = writer_access(tx, message.user_id)
+        written = runtime.store.upsert(
             tx,
             valid,
             provenance=provenance,
             aliases=message.aliases,
             overwrite=message.overwrite,
             prepared=prepared,
+            writer=writer,
         )
         for object_id in message.deletions:
-            runtime.store.delete_in(tx, object_id, provenance=provenance, keep_shared=True)
-        processed = len(valid) + len(message.deletions)
+            runtime.store.delete_in(
+                tx, object_id, provenance=provenance, keep_shared=True, writer=writer
+            )
+        errors.extend(refused_errors(written.refused))
+        processed = len(valid) - len(written.refused) + len(message.deletions)
         runtime.works.record(
             tx, message.work_id, processed=processed, failed=len(errors), errors=errors
         )

@@ -167,7 +167,9 @@ def enrich(
     runtime: Runtime = Depends(get_runtime),
 ) -> EnrichOut:
     """Queue an enrichment job for one object; the connector's answer counts on the work."""
-    work = request_enrichment(runtime, caller.actor, body.object_id, connector_id)
+    work = request_enrichment(
+        runtime, caller.actor, body.object_id, connector_id, access=caller.access
+    )
     return EnrichOut(connector_id=connector_id, work_id=work.id, object_id=body.object_id)
 
 

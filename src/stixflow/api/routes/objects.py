@@ -9,7 +9,7 @@ from stixflow.access.capabilities import Capability
 from stixflow.api.deps import Caller, get_runtime, require
 from stixflow.api.filters import object_filters
 from stixflow.api.schemas import ObjectPage, StoredObjectOut
-from stixflow.errors import NotFound
+from stixflow.errors import AccessDenied, NotFound
 from stixflow.runtime import Runtime
 from stixflow.store.base import ObjectQuery
 
@@ -67,7 +67,11 @@ def delete_object(
     caller: Caller = Depends(writer),
     runtime: Runtime = Depends(get_runtime),
 ) -> None:
-    if runtime.store.get(object_id, access=caller.access) is None or not runtime.store.delete(
-        object_id
-    ):
+    """Delete an object the caller may see whole (403 when a part of it is hidden from them)."""
+    if runtime.store.get(object_id, access=caller.access) is None:
         raise NotFound(f"no object {object_id}")
+    if not runtime.store.delete(object_id, writer=caller.access):
+        raise AccessDenied(
+            Capability.KNOWLEDGE_UPDATE,
+            f"cannot delete {object_id}: it has markings you may not read",
+        )

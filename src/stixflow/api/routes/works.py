@@ -1,3 +1,8 @@
+"""``/api/works``: the caller's works (all of them for an administrator), with their errors.
+
+Another user's work is a 404, like one that does not exist (``pipeline.works.WorkViewer``).
+"""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
@@ -19,7 +24,8 @@ def list_works(
     caller: Caller = Depends(reader),
     runtime: Runtime = Depends(get_runtime),
 ) -> list[WorkOut]:
-    return [WorkOut.of(work) for work in runtime.works.list(source=source, limit=limit)]
+    found = runtime.works.list(source=source, limit=limit, viewer=caller.work_viewer)
+    return [WorkOut.of(work) for work in found]
 
 
 @router.get("/{work_id}", response_model=WorkOut)
@@ -28,7 +34,7 @@ def get_work(
     caller: Caller = Depends(reader),
     runtime: Runtime = Depends(get_runtime),
 ) -> WorkOut:
-    work = runtime.works.get(work_id)
+    work = runtime.works.get(work_id, viewer=caller.work_viewer)
     if work is None:
         raise NotFound(f"no work {work_id}")
     return WorkOut.of(work)

@@ -13,7 +13,7 @@ from stixflow.access import markings, organizations
 from stixflow.access.capabilities import Capability
 from stixflow.clock import now
 from stixflow.connectors.graphql.context import Context, context_of
-from stixflow.errors import InvalidInput, NotFound
+from stixflow.errors import AccessDenied, InvalidInput, NotFound
 from stixflow.stix.ids import standard_id
 from stixflow.store.base import Provenance
 
@@ -70,7 +70,14 @@ def _identity(context: Context, name: str, entity_type: str, description: str | 
     obj["id"] = standard_id(obj)
     provenance = Provenance(seen_at=stamp, user_id=context.user_id, source="connectors")
     with context.runtime.db.transaction() as tx:
-        context.runtime.store.upsert(tx, [obj], provenance=provenance)
+        written = context.runtime.store.upsert(
+            tx, [obj], provenance=provenance, writer=context.access
+        )
+    if written.refused:
+        raise AccessDenied(
+            Capability.KNOWLEDGE_UPDATE,
+            f"cannot update {obj['id']}: the stored object has markings you may not read",
+        )
     return identity_node(obj["id"], entity_type, name)
 
 

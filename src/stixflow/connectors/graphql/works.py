@@ -1,5 +1,9 @@
 """Resolvers for works (spec §9.4): ``workAdd``, ``workEdit { toReceived toProcessed
-addExpectations reportExpectation ping delete }``, ``work``, ``isWorkAlive``, ``workDelete``."""
+addExpectations reportExpectation ping delete }``, ``work``, ``isWorkAlive``, ``workDelete``.
+
+A caller reads and edits only the works it may see (``pipeline.works.WorkViewer``: its own, its
+connectors', every one for an administrator); any other id answers as a work that does not exist.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from graphql import GraphQLResolveInfo
 from stixflow.access.capabilities import Capability
 from stixflow.connectors.graphql.context import Context, context_of
 from stixflow.errors import NotFound
-from stixflow.pipeline.works import COMPLETE, IN_PROGRESS, Work, WorkError
+from stixflow.pipeline.works import COMPLETE, IN_PROGRESS, Work, WorkError, WorkViewer
 
 query = QueryType()
 mutation = MutationType()
@@ -46,8 +50,16 @@ def work_node(work: Work) -> dict[str, Any]:
     }
 
 
+def viewer_of(context: Context) -> WorkViewer:
+    return WorkViewer(context.user_id, sees_all=context.can(Capability.BYPASS))
+
+
+def _seen(context: Context, work_id: str) -> Work | None:
+    return context.runtime.works.get(work_id, viewer=viewer_of(context))
+
+
 def _work(context: Context, work_id: str) -> Work:
-    work = context.runtime.works.get(work_id)
+    work = _seen(context, work_id)
     if work is None:
         raise NotFound(f"WORK_NOT_ALIVE: no work {work_id}")
     return work
@@ -55,13 +67,13 @@ def _work(context: Context, work_id: str) -> Work:
 
 @query.field("work")
 def resolve_work(_: None, info: GraphQLResolveInfo, id: str) -> dict[str, Any] | None:
-    work = context_of(info, API, Capability.KNOWLEDGE).runtime.works.get(id)
+    work = _seen(context_of(info, API, Capability.KNOWLEDGE), id)
     return None if work is None else work_node(work)
 
 
 @query.field("isWorkAlive")
 def resolve_alive(_: None, info: GraphQLResolveInfo, id: str) -> bool:
-    return context_of(info, API).runtime.works.get(id) is not None
+    return _seen(context_of(info, API), id) is not None
 
 
 @mutation.field("workAdd")
@@ -108,16 +120,19 @@ def resolve_to_processed(
     message: str | None = None,
     inError: bool | None = None,
 ) -> str:
-    works = context_of(info, API).runtime.works
-    works.mark_processed(edit["id"], message=message, in_error=bool(inError))
-    return edit["id"]
+    context = context_of(info, API)
+    work = _work(context, edit["id"])
+    context.runtime.works.mark_processed(work.id, message=message, in_error=bool(inError))
+    return work.id
 
 
 @work_edit.field("addExpectations")
 def resolve_add_expectations(
     edit: dict[str, str], info: GraphQLResolveInfo, expectations: int | None = None
 ) -> str:
-    runtime = context_of(info, API).runtime
+    context = context_of(info, API)
+    runtime = context.runtime
+    _work(context, edit["id"])
     with runtime.db.transaction() as tx:
         try:
             runtime.works.extend(tx, edit["id"], expected=max(0, expectations or 0))
@@ -130,7 +145,9 @@ def resolve_add_expectations(
 def resolve_report_expectation(
     edit: dict[str, str], info: GraphQLResolveInfo, error: dict[str, Any] | None = None
 ) -> str:
-    runtime = context_of(info, API).runtime
+    context = context_of(info, API)
+    runtime = context.runtime
+    _work(context, edit["id"])
     failed = WorkError(error.get("source"), str(error.get("error"))) if error else None
     with runtime.db.transaction() as tx:
         runtime.works.record(
@@ -158,5 +175,6 @@ def resolve_draft_context(
 
 @work_edit.field("delete")
 def resolve_delete(edit: dict[str, str], info: GraphQLResolveInfo) -> str:
-    context_of(info, API).runtime.works.delete(edit["id"])
+    context = context_of(info, API)
+    context.runtime.works.delete(_work(context, edit["id"]).id)
     return edit["id"]

@@ -73,9 +73,11 @@ def details_context(service: ConnectorService, connector_id: str) -> dict[str, A
 
 
 def recent_works(service: ConnectorService, connector_id: str) -> list[Work]:
-    """The connector's latest works; those with failures come with their errors."""
+    """The connector's latest works the caller may see; those with failures come with their
+    errors."""
     works = service.works(connector_id, limit=WORKS_SHOWN)
-    return [(service.runtime.works.get(w.id) or w) if w.failed else w for w in works]
+    found = service.runtime.works
+    return [(found.get(w.id, viewer=service.work_viewer) or w) if w.failed else w for w in works]
 
 
 @router.get("")

@@ -1,4 +1,8 @@
-"""``/``: the knowledge base at a glance; ``/dead-letters``: the import messages that failed."""
+"""``/``: the knowledge base at a glance; ``/dead-letters``: the import messages that failed.
+
+Dead letters (whole messages, any user's, any marking) are shown to administrators only
+(``BYPASS``): the dashboard leaves their card out for anyone else.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from stixflow.web.templating import render
 
 router = APIRouter()
 reader = page_require(Capability.KNOWLEDGE)
-writer = page_require(Capability.KNOWLEDGE_UPDATE)
+administrator = page_require(Capability.BYPASS)
 MAX_SERIES = 8
 RECENT_LETTERS = 5
 LISTED_LETTERS = 200
@@ -40,9 +44,19 @@ def dashboard(
         total=sum(counts.values()),
         sources=len(timeline.series),
         chart=ingest_chart(runtime, timeline),
-        dead_letter_count=runtime.dead_letters.count(),
-        dead_letters=stats.recent_dead_letters(runtime.db, limit=RECENT_LETTERS),
+        **_dead_letters(runtime, caller),
     )
+
+
+def _dead_letters(runtime: Runtime, caller: Caller) -> dict[str, object]:
+    """The dashboard's dead-letter figures, for an administrator only."""
+    if not caller.can(Capability.BYPASS):
+        return {"show_dead_letters": False}
+    return {
+        "show_dead_letters": True,
+        "dead_letter_count": runtime.dead_letters.count(),
+        "dead_letters": stats.recent_dead_letters(runtime.db, limit=RECENT_LETTERS),
+    }
 
 
 def ingest_chart(runtime: Runtime, timeline: stats.Timeline) -> Markup | None:
@@ -74,7 +88,9 @@ def bucket_labels(keys: list[str], unit: str) -> list[str]:
 
 @router.get("/dead-letters")
 def dead_letters(
-    request: Request, caller: Caller = Depends(reader), runtime: Runtime = Depends(get_runtime)
+    request: Request,
+    caller: Caller = Depends(administrator),
+    runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     return render(
         request,
@@ -90,7 +106,7 @@ def dead_letters(
 def retry_dead_letter(
     request: Request,
     letter_id: int = Path(ge=1, le=MAX_LETTER_ID),
-    caller: Caller = Depends(writer),
+    caller: Caller = Depends(administrator),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     letter = runtime.dead_letters.retry(letter_id, runtime.queue)
