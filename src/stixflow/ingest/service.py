@@ -3,11 +3,14 @@
 Built per caller (``actor``). Create and update validate the kind's settings (``FeedKind.prepare``:
 a pasted TAXII collection URL is corrected and the correction reported in ``notes``); reset puts
 the cursor back to ``import_from`` and purges the ingester's queue; ``test`` is a dry run.
+Everything that fetches on a user's request (prepare's verification, tests, run now) fails no
+sooner than the outbound failure floor (``stixflow.net.checks``).
 """
 
 from __future__ import annotations
 
 import time
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from typing import Any
 
@@ -19,7 +22,7 @@ from stixflow.access.schemas import SourceCreate
 from stixflow.access.service import AccessService
 from stixflow.clock import now
 from stixflow.errors import Conflict, InvalidInput
-from stixflow.ingest.base import Prepared, preview, run_ingester
+from stixflow.ingest.base import FeedKind, Prepared, preview, run_ingester
 from stixflow.ingest.common import HTTP_FIELDS, stix_time
 from stixflow.ingest.records import Ingester, IngesterRecords, new_ingester_id, source_of
 from stixflow.ingest.registry import CREATE_MODELS, feed_kind
@@ -32,6 +35,7 @@ from stixflow.ingest.schemas import (
     ResetOut,
     RunOut,
 )
+from stixflow.net.checks import Outbound
 from stixflow.queue.message import queue_name
 from stixflow.runtime import Runtime
 
@@ -96,7 +100,8 @@ class IngestionService:
         user_id = self._user_id(spec.user) if spec.user else self.actor.user_id
         if spec.create_source_user:
             user_id, spec = self._source_account(spec, notes)
-        prepared = feed.prepare(spec, current=None, runtime=self.runtime)
+        with self._check():
+            prepared = feed.prepare(spec, current=None, runtime=self.runtime)
         stamp = now()
         ingester_id = new_ingester_id()
         ingester = Ingester(
@@ -144,7 +149,8 @@ class IngestionService:
         changes = patch.model_dump(exclude_unset=True)
         merged = {**self.fields_of(current), **changes}
         spec = _validate(CREATE_MODELS[kind], merged)
-        prepared: Prepared = feed.prepare(spec, current=current, runtime=self.runtime)
+        with self._check():
+            prepared: Prepared = feed.prepare(spec, current=current, runtime=self.runtime)
         changed = replace(current)
         changed.name = spec.name
         changed.description = spec.description
@@ -205,6 +211,10 @@ class IngestionService:
     def test(self, kind: str, spec: IngesterCreate) -> PreviewOut:
         """A dry run of settings not saved yet: fetch and map, queue nothing."""
         feed = feed_kind(kind)
+        with self._check():
+            return self._test(feed, kind, spec)
+
+    def _test(self, feed: FeedKind, kind: str, spec: IngesterCreate) -> PreviewOut:
         prepared = feed.prepare(spec, current=None, runtime=self.runtime)
         draft = Ingester(
             id=new_ingester_id(),
@@ -231,20 +241,26 @@ class IngestionService:
 
     def test_existing(self, kind: str, ref: str) -> PreviewOut:
         ingester = self.records.get(ref, kind=kind)
-        found = preview(self.runtime, feed_kind(kind), ingester)
+        with self._check():
+            found = preview(self.runtime, feed_kind(kind), ingester)
         return PreviewOut(objects=found.objects, fetched=found.fetched, truncated=found.truncated)
 
     def run_now(self, kind: str, ref: str, *, timeout: float = 3600.0) -> RunOut:
         """One run right now, in this process (the manager's own runs are scheduled)."""
         ingester = self.records.get(ref, kind=kind)
-        outcome = run_ingester(
-            self.runtime, feed_kind(kind), ingester, deadline=time.monotonic() + timeout
-        )
+        started = time.monotonic()
+        outcome = run_ingester(self.runtime, feed_kind(kind), ingester, deadline=started + timeout)
+        if not outcome.ok:
+            Outbound.user_check(self.runtime.settings).hold(started)
         return RunOut(
             queued=outcome.queued, works=outcome.works, error=outcome.error, seconds=outcome.seconds
         )
 
     # -- helpers -------------------------------------------------------------------------
+
+    def _check(self) -> AbstractContextManager[None]:
+        """A user-triggered fetch: a failure answers no sooner than the failure floor."""
+        return Outbound.user_check(self.runtime.settings).floor()
 
     def _user_id(self, ref: str) -> str:
         with self.runtime.db.read() as tx:
