@@ -18,9 +18,12 @@ import ipaddress
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from stixflow.config import OutboundSettings
 from stixflow.errors import ConfigError
+
+if TYPE_CHECKING:
+    from stixflow.config import OutboundSettings
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -86,6 +89,10 @@ def default_refusal(address: IPAddress) -> str | None:
     for network, why in _DEFAULT_NETWORKS:
         if address.version == network.version and address in network:
             return why
+    if address.is_multicast:
+        return "a multicast address"
+    if address.is_reserved:
+        return "a reserved address"
     if not address.is_global:
         return "not a globally routable address"
     return None
