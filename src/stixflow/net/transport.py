@@ -36,7 +36,7 @@ def refused(reason: str) -> OutboundRefused:
 
 def resolve(host: str, port: int) -> list[IPAddress]:
     """Every address ``host`` resolves to (an address resolves to itself); OSError if none."""
-    infos = socket.getaddrinfo(normal_host(host), port, type=socket.SOCK_STREAM)
+    infos = socket.getaddrinfo(normal_host(host), port, 0, socket.SOCK_STREAM)
     found = [
         ipaddress.ip_address(sockaddr[0])
         for family, _, _, _, sockaddr in infos
