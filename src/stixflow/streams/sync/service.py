@@ -3,9 +3,8 @@
 Creating one first validates the remote (URL and token answer, the stream exists and says
 ``connected``); ``remote_streams`` lists the remote's streams to pick one. Both are checks a user
 triggers: under the outbound policy, and a failure answers no sooner than the failure floor
-(``stixflow.net.checks``). Changing the remote,
-the stream or the starting date resets the checkpoint; the manager restarts the consumer of a
-synchroniser whose settings changed.
+(``stixflow.net.checks``). Changing the remote, the stream or the starting date resets the
+checkpoint; the manager restarts the consumer of a synchroniser whose settings changed.
 """
 
 from __future__ import annotations
