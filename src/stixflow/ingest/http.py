@@ -210,8 +210,8 @@ class HttpClient:
         """One GET and its redirects; credentials stop at the first hop to another origin."""
         trusted = True
         request = self._request(url, params, headers, trusted=trusted)
-        for _ in range(MAX_REDIRECTS + 1):
-            response = self._send(url, request, trusted=trusted)
+        for hop in range(MAX_REDIRECTS + 1):
+            response = self._send(url, request, trusted=trusted, redirected=hop > 0)
             target = redirect_target(response)
             if target is None:
                 try:
@@ -246,12 +246,13 @@ class HttpClient:
                 request.headers.pop(name, None)
         return request
 
-    def _send(self, url: str, request: httpx.Request, *, trusted: bool) -> httpx.Response:
+    def _send(
+        self, url: str, request: httpx.Request, *, trusted: bool, redirected: bool
+    ) -> httpx.Response:
         try:
             return self._client.send(request, stream=True, auth=self.auth if trusted else None)
         except OutboundRefused as exc:
-            hop = str(request.url)
-            where = url if hop == url else f"{url} (redirected to {hop})"
+            where = f"{url} (redirected to {request.url})" if redirected else url
             raise OutboundRefused(f"{where}: {exc}") from exc
 
     def _read_capped(self, response: httpx.Response) -> bytes:
