@@ -25,6 +25,9 @@ from stixflow.runtime import open_runtime
 PG_ADMIN_URL = os.environ.get("STIXFLOW_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP_URL = os.environ.get("STIXFLOW_BENCH_AMQP", "amqp://guest:guest@127.0.0.1:5672/%2F")
 CONNECT_TIMEOUT = 3.0
+#: The scenarios' peers (medallion, a second stixflow) run on loopback, which the outbound
+#: policy refuses by default.
+OUTBOUND = {"allow": ["127.0.0.0/8", "::1"]}
 
 
 class Unavailable(Exception):
@@ -84,13 +87,18 @@ def fresh_settings(pair: str) -> Iterator[Settings]:
     """Settings for a new, migrated, empty instance of ``pair``; everything removed on exit."""
     if pair == "sqlite-embedded":
         with tempfile.TemporaryDirectory(prefix="stixflow-bench-") as directory:
-            settings = load_settings(database_url=f"sqlite:///{directory}/stixflow.db")
+            settings = load_settings(
+                database_url=f"sqlite:///{directory}/stixflow.db", outbound=OUTBOUND
+            )
             _migrate(settings)
             yield settings
         return
     with fresh_pg_database() as url:
         settings = load_settings(
-            database_url=url, broker_url=AMQP_URL, broker_prefix=f"b{uuid.uuid4().hex[:8]}."
+            database_url=url,
+            broker_url=AMQP_URL,
+            broker_prefix=f"b{uuid.uuid4().hex[:8]}.",
+            outbound=OUTBOUND,
         )
         _migrate(settings)
         try:

@@ -6,6 +6,7 @@ answer on loopback; skipped with the reason otherwise, and failing instead of sk
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import uuid
@@ -20,6 +21,7 @@ from stixflow.config import Settings, load_settings
 from stixflow.db import open_database
 from stixflow.db.migrations import migrate
 from stixflow.runtime import Runtime, open_runtime
+from tests.support import LOOPBACK
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 PG_ADMIN_URL = os.environ.get("STIXFLOW_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -69,6 +71,7 @@ class Pair:
             "STIXFLOW_WORKER__LEASE_SECONDS": str(self.settings.worker.lease_seconds),
             "STIXFLOW_WORKER__CHUNK_SIZE": str(self.settings.worker.chunk_size),
             "STIXFLOW_SECRET_KEY": TEST_SECRET_KEY,
+            "STIXFLOW_OUTBOUND__ALLOW": json.dumps(self.settings.outbound.allow),
         }
 
 
@@ -106,6 +109,7 @@ def make_pair(request: pytest.FixtureRequest, name: str, tmp_path: Path) -> Pair
     common = {
         "worker": {"lease_seconds": 5.0, "chunk_size": 200, "max_attempts": 4},
         "secret_key": TEST_SECRET_KEY,
+        "outbound": {"allow": LOOPBACK},
     }
     if name == "sqlite-embedded":
         settings = load_settings(database_url=f"sqlite:///{tmp_path}/stixflow.db", **common)

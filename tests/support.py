@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from typing import Any
@@ -9,6 +10,11 @@ from typing import Any
 from stixflow.pipeline.works import COMPLETE, Work
 from stixflow.runtime import Runtime
 from stixflow.worker.loop import Worker
+
+#: The suite's peers (feed servers, medallion, other stixflow instances) listen on loopback,
+#: which the outbound policy refuses by default: test settings and environments allow it.
+LOOPBACK = ["127.0.0.0/8", "::1"]
+LOOPBACK_JSON = json.dumps(LOOPBACK)
 
 TLP_GREEN = "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"
 TLP_AMBER = "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"

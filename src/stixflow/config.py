@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -74,6 +74,17 @@ class OutboundSettings(BaseModel):
         le=30.0,
         description="a failed user-triggered check answers no sooner than this",
     )
+
+    @field_validator("allow", "deny")
+    @classmethod
+    def _destinations(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        from stixflow.net.policy import Rules  # the policy's own parser (it imports this module)
+
+        try:
+            Rules.parse(value, setting=str(info.field_name))
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from exc
+        return value
 
 
 class LoginSettings(BaseModel):

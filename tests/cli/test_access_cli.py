@@ -19,6 +19,7 @@ from stixflow.api.app import create_app
 from stixflow.cli.main import cli
 from stixflow.config import load_settings
 from stixflow.runtime import open_runtime
+from tests.support import LOOPBACK, LOOPBACK_JSON
 
 Run = Callable[..., Result]
 TOKEN = re.compile(r"token \(shown once, keep it\): (sfx_\S+)")
@@ -28,6 +29,7 @@ TOKEN = re.compile(r"token \(shown once, keep it\): (sfx_\S+)")
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
     monkeypatch.setenv("STIXFLOW_DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
     monkeypatch.setenv("STIXFLOW_BROKER_URL", "embedded")
+    monkeypatch.setenv("STIXFLOW_OUTBOUND__ALLOW", LOOPBACK_JSON)
     monkeypatch.delenv("STIXFLOW_URL", raising=False)
     monkeypatch.delenv("STIXFLOW_TOKEN", raising=False)
     runner = CliRunner(mix_stderr=False)
@@ -102,7 +104,10 @@ def test_local_team_setup(run: Run) -> None:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """A stixflow API on a loopback port (sqlite-embedded); yields its URL and the admin token."""
-    runtime = open_runtime(load_settings(database_url=f"sqlite:///{tmp_path}/server.db"))
+    settings = load_settings(
+        database_url=f"sqlite:///{tmp_path}/server.db", outbound={"allow": LOOPBACK}
+    )
+    runtime = open_runtime(settings)
     token = ensure_admin(runtime.db, runtime.settings).token
     assert token
     with socket.socket() as probe:

@@ -9,13 +9,14 @@ import pytest
 from click.testing import CliRunner
 
 from stixflow.cli.main import cli
-from tests.support import bundle, malware, relationship
+from tests.support import LOOPBACK_JSON, bundle, malware, relationship
 
 
 @pytest.fixture
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("STIXFLOW_DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
     monkeypatch.setenv("STIXFLOW_BROKER_URL", "embedded")
+    monkeypatch.setenv("STIXFLOW_OUTBOUND__ALLOW", LOOPBACK_JSON)
     runner = CliRunner()
 
     def invoke(*args: str, input: bytes | None = None):

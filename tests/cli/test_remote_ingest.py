@@ -14,6 +14,7 @@ from tests.csvmap.support import MAPPERS
 from tests.ingest.servers import FeedServer, Route
 from tests.ingest.test_rss import rss
 from tests.streams.instances import Instance
+from tests.support import LOOPBACK_JSON
 
 Run = Callable[..., Result]
 FEODO = "csv/feodo_ipblocklist_2024-03-26_23-30-15.csv"
@@ -42,6 +43,7 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, remote: Instance) -> Ru
     """``stixflow GROUP --url … --token … ARGS`` (the local database stays empty)."""
     monkeypatch.setenv("STIXFLOW_DATABASE_URL", f"sqlite:///{tmp_path}/local.db")
     monkeypatch.setenv("STIXFLOW_BROKER_URL", "embedded")
+    monkeypatch.setenv("STIXFLOW_OUTBOUND__ALLOW", LOOPBACK_JSON)
     monkeypatch.delenv("STIXFLOW_URL", raising=False)
     monkeypatch.delenv("STIXFLOW_TOKEN", raising=False)
     runner = CliRunner(mix_stderr=False)

@@ -11,6 +11,7 @@ from click.testing import CliRunner, Result
 
 from stixflow.cli.main import cli
 from tests.streams.instances import Instance
+from tests.support import LOOPBACK_JSON
 
 Run = Callable[..., Result]
 
@@ -35,6 +36,7 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, remote: Instance) -> Ru
     """``stixflow GROUP --url … --token … ARGS`` (the local database stays empty)."""
     monkeypatch.setenv("STIXFLOW_DATABASE_URL", f"sqlite:///{tmp_path}/local.db")
     monkeypatch.setenv("STIXFLOW_BROKER_URL", "embedded")
+    monkeypatch.setenv("STIXFLOW_OUTBOUND__ALLOW", LOOPBACK_JSON)
     monkeypatch.delenv("STIXFLOW_URL", raising=False)
     monkeypatch.delenv("STIXFLOW_TOKEN", raising=False)
     runner = CliRunner(mix_stderr=False)

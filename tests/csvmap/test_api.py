@@ -17,7 +17,7 @@ from stixflow.cli.main import cli
 from stixflow.runtime import Runtime
 from tests.csvmap.support import MAPPERS, plain_rows
 from tests.ingest.servers import FeedServer, Route
-from tests.support import drain
+from tests.support import LOOPBACK_JSON, drain
 
 FEODO = "csv/feodo_ipblocklist_2024-03-26_23-30-15.csv"
 
@@ -96,6 +96,7 @@ def test_mapper_life_cycle(
 def test_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> None:
     monkeypatch.setenv("STIXFLOW_DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
     monkeypatch.setenv("STIXFLOW_BROKER_URL", "embedded")
+    monkeypatch.setenv("STIXFLOW_OUTBOUND__ALLOW", LOOPBACK_JSON)
     runner = CliRunner()
 
     def run(*args: str, code: int = 0) -> str:

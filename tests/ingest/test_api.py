@@ -18,6 +18,7 @@ from stixflow.cli.main import cli
 from stixflow.runtime import Runtime
 from tests.ingest.servers import COLLECTION, FeedServer, Medallion, Route
 from tests.ingest.test_rss import rss
+from tests.support import LOOPBACK_JSON
 
 ITEMS = [
     ("One", "https://vendor.example/1", "Mon, 01 Jan 2024 10:00:00 GMT"),
@@ -110,6 +111,7 @@ def test_cli_mirrors_the_api(
 ) -> None:
     monkeypatch.setenv("STIXFLOW_DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
     monkeypatch.setenv("STIXFLOW_BROKER_URL", "embedded")
+    monkeypatch.setenv("STIXFLOW_OUTBOUND__ALLOW", LOOPBACK_JSON)
     runner = CliRunner()
 
     def run(*args: str) -> str:

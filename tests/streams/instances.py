@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from tests.support import LOOPBACK_JSON
 from tests.taxii.conftest import free_port
 
 TOKEN_PREFIX = "sfx_test-instance-token-"
@@ -47,6 +48,7 @@ class Instance:
             "STIXFLOW_WORKERS": "1",
             "STIXFLOW_INGESTION_MANAGER__INTERVAL": "1",
             "STIXFLOW_CONFIG": str(self.folder / "absent.toml"),
+            "STIXFLOW_OUTBOUND__ALLOW": LOOPBACK_JSON,
         }
 
     def start(self, *, timeout: float = 30.0) -> Instance:

@@ -9,12 +9,14 @@ import pytest
 from click.testing import CliRunner, Result
 
 from stixflow.cli.main import cli
+from tests.support import LOOPBACK_JSON
 
 
 @pytest.fixture
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
     monkeypatch.setenv("STIXFLOW_DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
     monkeypatch.setenv("STIXFLOW_BROKER_URL", "embedded")
+    monkeypatch.setenv("STIXFLOW_OUTBOUND__ALLOW", LOOPBACK_JSON)
     runner = CliRunner()
 
     def invoke(*args: str, code: int = 0) -> Result:

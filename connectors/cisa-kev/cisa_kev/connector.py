@@ -101,7 +101,9 @@ class KevConnector(Connector):
     config: KevConfig
 
     def process(self, since: datetime | None) -> None:
-        objects, newest = parse(fetch(self.config.source, timeout=self.config.timeout), since)
+        objects, newest = parse(
+            fetch(self.config.source, timeout=self.config.timeout, policy=self.config.policy), since
+        )
         self.send_bundle(objects)
         if newest:
             self.set_state({"since": newest})

@@ -37,7 +37,9 @@ class AttackConnector(Connector):
     config: AttackConfig
 
     def process(self, since: datetime | None) -> None:
-        objects, newest = parse(fetch(self.config.source, timeout=self.config.timeout), since)
+        objects, newest = parse(
+            fetch(self.config.source, timeout=self.config.timeout, policy=self.config.policy), since
+        )
         self.log.info("%s: %d objects since %s", self.config.name, len(objects), since)
         self.send_bundle(objects)
         if newest:

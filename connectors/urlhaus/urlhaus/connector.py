@@ -89,7 +89,9 @@ class UrlhausConnector(Connector):
     config: UrlhausConfig
 
     def process(self, since: datetime | None) -> None:
-        objects, newest = parse(fetch(self.config.source, timeout=self.config.timeout), since)
+        objects, newest = parse(
+            fetch(self.config.source, timeout=self.config.timeout, policy=self.config.policy), since
+        )
         self.send_bundle(objects)
         if newest:
             self.set_state({"since": newest})

@@ -18,6 +18,7 @@ STATUS: list[tuple[type[errors.StixflowError], int]] = [
     (errors.NotFound, 404),
     (errors.Conflict, 409),
     (errors.RateLimited, 429),
+    (errors.OutboundRefused, 400),  # the URL given names a destination the policy refuses
     (errors.SourceError, 502),
     (errors.TransientBackendError, 503),
     (errors.BackendError, 500),

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from stixflow.access.audit import LOCAL_ACTOR
-from stixflow.api.routes.csv_mappers import url_lines
 from stixflow.cli.clients import client_command
 from stixflow.cli.remote import ApiClient, segment
 from stixflow.csvmap.model import CsvMapperSpec
@@ -34,9 +33,6 @@ class LocalMappers(MapperService):
     def test_file(self, ref: str, sample: Path, *, markings: list[str]) -> TestOut:
         with sample.open(encoding="utf-8-sig", newline="") as handle:
             return self.test(ref, handle, markings=markings)
-
-    def test_url(self, ref: str, url: str, *, markings: list[str]) -> TestOut:
-        return self.test(ref, url_lines(url), markings=markings)
 
 
 class RemoteMappers:

@@ -17,7 +17,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from stixflow.config import OutboundSettings
 from stixflow.errors import ConfigError
+from stixflow.net.policy import OutboundPolicy
 
 
 class ConnectorConfig(BaseSettings):
@@ -35,6 +37,9 @@ class ConnectorConfig(BaseSettings):
     period: str = Field("PT1H", description="ISO 8601 duration between runs; '0' runs once")
     timeout: float = Field(60.0, gt=0, description="seconds for each HTTP call")
     verify_tls: bool = True
+    outbound: OutboundSettings = Field(
+        default_factory=OutboundSettings, description="where fetch() may connect (allow/deny)"
+    )
 
     @field_validator("period")
     @classmethod
@@ -42,6 +47,11 @@ class ConnectorConfig(BaseSettings):
         if value != "0":
             period_of(value)
         return value
+
+    @property
+    def policy(self) -> OutboundPolicy:
+        """The outbound policy ``stixflow.connector.fetch`` applies to the source URL."""
+        return OutboundPolicy.from_settings(self.outbound)
 
     @property
     def interval(self) -> float:

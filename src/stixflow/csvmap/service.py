@@ -2,11 +2,14 @@
 
 A mapper is checked (``model.check``) before it is saved. A mapper used by a CSV feed cannot be
 deleted. Markings named in a mapper resolve against a user: ``user-default`` to the default
-markings of that user's groups, ``user-choice`` to the markings given with the run.
+markings of that user's groups, ``user-choice`` to the markings given with the run. A test of the
+file at a URL is a check the user triggered: one GET under the outbound policy, no retries, and
+a failure answers no sooner than the failure floor (``stixflow.net.checks``).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -19,12 +22,15 @@ from stixflow.csvmap.model import CsvMapperSpec, check
 from stixflow.csvmap.schemas import ImportOut, MapperOut, RowProblemOut, TestOut
 from stixflow.csvmap.store import MapperStore, StoredMapper
 from stixflow.csvmap.tester import MAX_ERRORS, test_mapper
-from stixflow.errors import Conflict
+from stixflow.errors import Conflict, InvalidInput
+from stixflow.ingest.http import HttpClient, HttpOptions
+from stixflow.net.checks import Outbound
 from stixflow.pipeline.works import Work
 from stixflow.runtime import Runtime
 
 #: The source (and so the queue, ``push_ImportCSV``) of manual CSV imports.
 IMPORT_SOURCE = "ImportCSV"
+DOWNLOAD_SECONDS = 120.0
 
 
 def markings_for(runtime: Runtime, user_id: str | None, chosen: Sequence[str]) -> Markings:
@@ -104,6 +110,12 @@ class MapperService:
             error_count=result.error_count,
         )
 
+    def test_url(self, ref: str, url: str, *, markings: Sequence[str] = ()) -> TestOut:
+        """Map the file at ``url`` as the caller; nothing is queued."""
+        outbound = Outbound.user_check(self.runtime.settings)
+        with outbound.floor():
+            return self.test(ref, download_lines(url, outbound), markings=markings)
+
     def import_lines(
         self,
         ref: str,
@@ -152,6 +164,22 @@ class MapperService:
             target=target,
             detail=f"csv mapper {name}",
         )
+
+
+def download_lines(url: str, outbound: Outbound) -> list[str]:
+    """The lines of the CSV file at ``url`` (http or https only)."""
+    if not url.startswith(("http://", "https://")):
+        raise InvalidInput("url must be an http(s) URL")
+    options = HttpOptions(
+        connect_timeout=outbound.connect_timeout(HttpOptions.timeout),
+        retries=outbound.retries(HttpOptions.retries),
+        policy=outbound.policy,
+    )
+    with HttpClient(options, deadline=time.monotonic() + DOWNLOAD_SECONDS) as http:
+        fetched = http.get(url)
+    if fetched.status != 200:
+        raise fetched.fail()
+    return fetched.body.decode("utf-8-sig", "replace").splitlines(keepends=True)
 
 
 def out(stored: StoredMapper) -> MapperOut:

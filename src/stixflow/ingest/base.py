@@ -25,6 +25,7 @@ from stixflow.errors import StixflowError
 from stixflow.ingest.common import Destination, destination_of
 from stixflow.ingest.http import HttpClient
 from stixflow.ingest.records import Ingester, IngesterRecords, SeenItem
+from stixflow.net.checks import Outbound
 from stixflow.runtime import Runtime
 from stixflow.store.base import StixObject
 
@@ -74,7 +75,10 @@ class FeedKind(abc.ABC):
         """The settings shown to users: no secret, only which kind of credential is set."""
 
     @abc.abstractmethod
-    def client(self, ingester: Ingester, *, deadline: float | None) -> HttpClient: ...
+    def client(
+        self, ingester: Ingester, *, deadline: float | None, outbound: Outbound
+    ) -> HttpClient:
+        """The HTTP client of one run or check, under the outbound policy."""
 
     @abc.abstractmethod
     def pages(
@@ -152,8 +156,9 @@ def run_ingester(
     records = IngesterRecords(runtime.db, runtime.secrets)
     queue = BundleQueue(runtime, ingester, limit=bundle_limit)
     state, seen = dict(ingester.state), []
+    outbound = Outbound.background(runtime.settings)
     try:
-        with feed.client(ingester, deadline=deadline) as http:
+        with feed.client(ingester, deadline=deadline, outbound=outbound) as http:
             for page in feed.pages(ingester, http, records):
                 queue.add(page.objects)
                 state = page.state if page.state is not None else state
@@ -204,10 +209,12 @@ class Preview:
 def preview(
     runtime: Runtime, feed: FeedKind, ingester: Ingester, *, limit: int = PREVIEW_LIMIT
 ) -> Preview:
-    """A dry run: fetch and map from the saved cursor, queue nothing, save nothing."""
+    """A dry run: fetch and map from the saved cursor, queue nothing, save nothing. A check a
+    user triggered: no retries, a capped connect timeout (``stixflow.net.checks``)."""
     records = IngesterRecords(runtime.db, runtime.secrets)
     found: list[StixObject] = []
-    with feed.client(ingester, deadline=time.monotonic() + 120.0) as http:
+    outbound = Outbound.user_check(runtime.settings)
+    with feed.client(ingester, deadline=time.monotonic() + 120.0, outbound=outbound) as http:
         for page in feed.pages(ingester, http, records):
             found.extend(page.objects)
             if len(found) > limit:

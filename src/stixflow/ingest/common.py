@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from stixflow.clock import stix_timestamp
 from stixflow.ingest.http import ClientCert, HttpOptions
 from stixflow.ingest.records import Ingester
+from stixflow.net.checks import Outbound
 
 HTTP_FIELDS = ("timeout_seconds", "verify_tls", "proxy")
 CREDENTIAL_FIELDS = ("password", "token", "key_pem", "header_value")
@@ -36,13 +37,20 @@ def destination_of(fields: Mapping[str, Any]) -> Destination:
     return (*endpoint(str(fields.get("url") or "")), *(endpoint(proxy) if proxy else ()))
 
 
-def http_options(ingester: Ingester, *, client_cert: ClientCert | None = None) -> HttpOptions:
+def http_options(
+    ingester: Ingester, *, outbound: Outbound, client_cert: ClientCert | None = None
+) -> HttpOptions:
+    """The feed's HTTP settings under the outbound policy (and a check's limits)."""
     config = ingester.config
+    timeout = float(config.get("timeout_seconds", 30.0))
     return HttpOptions(
-        timeout=float(config.get("timeout_seconds", 30.0)),
+        timeout=timeout,
+        connect_timeout=outbound.connect_timeout(timeout),
+        retries=outbound.retries(HttpOptions.retries),
         verify_tls=bool(config.get("verify_tls", True)),
         proxy=config.get("proxy") or None,
         client_cert=client_cert,
+        policy=outbound.policy,
     )
 
 

@@ -38,6 +38,7 @@ from stixflow.ingest.common import http_options, import_from_of, parse_timestamp
 from stixflow.ingest.http import HttpClient
 from stixflow.ingest.records import Ingester, IngesterRecords, SeenItem, new_ingester_id, source_of
 from stixflow.ingest.schemas import CsvFields, IngesterOut
+from stixflow.net.checks import Outbound
 from stixflow.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -80,16 +81,23 @@ class CsvFeed(FeedKind):
             or current.secret != secret
         )
         if source_changed:
-            notes = (self._verify(config, secret, mapper.spec, settings),)
+            outbound = Outbound.user_check(runtime.settings)
+            notes = (self._verify(config, secret, mapper.spec, settings, outbound),)
         return Prepared(config=config, secret=secret, notes=notes)
 
     def _verify(
-        self, config: dict[str, Any], secret: dict[str, Any], spec: CsvMapperSpec, settings: Any
+        self,
+        config: dict[str, Any],
+        secret: dict[str, Any],
+        spec: CsvMapperSpec,
+        settings: Any,
+        outbound: Outbound,
     ) -> str:
         """The creation test: fetch the URL and map its first rows; at least one must map."""
         check(spec)
         probe = _probe(config, secret, settings)
-        with self.client(probe, deadline=time.monotonic() + 120.0) as http:
+        deadline = time.monotonic() + 120.0
+        with self.client(probe, deadline=deadline, outbound=outbound) as http:
             lines = _download(http, config["url"])
         mapped, failed = 0, []
         for row in Engine(spec).rows(lines):
@@ -111,17 +119,26 @@ class CsvFeed(FeedKind):
         config["credentials"] = sorted(k for k, v in ingester.secret.items() if v)
         return config
 
-    def client(self, ingester: Ingester, *, deadline: float | None) -> HttpClient:
+    def client(
+        self, ingester: Ingester, *, deadline: float | None, outbound: Outbound
+    ) -> HttpClient:
+        """Credentials (basic, bearer or a custom header) go to the feed's origin only."""
         config, secret = ingester.config, ingester.secret
-        headers = {"Accept": CSV_ACCEPT}
+        credentials: dict[str, str] = {}
         auth = None
         if config.get("auth_type") == "basic":
             auth = httpx.BasicAuth(config.get("username") or "", secret.get("password") or "")
         elif config.get("auth_type") == "bearer":
-            headers["Authorization"] = f"Bearer {secret.get('token') or ''}"
+            credentials["Authorization"] = f"Bearer {secret.get('token') or ''}"
         elif config.get("auth_type") == "header":
-            headers[config["header_name"]] = secret.get("header_value") or ""
-        return HttpClient(http_options(ingester), deadline=deadline, headers=headers, auth=auth)
+            credentials[config["header_name"]] = secret.get("header_value") or ""
+        return HttpClient(
+            http_options(ingester, outbound=outbound),
+            deadline=deadline,
+            headers={"Accept": CSV_ACCEPT},
+            credentials=credentials,
+            auth=auth,
+        )
 
     def pages(
         self, ingester: Ingester, http: HttpClient, records: IngesterRecords

@@ -4,7 +4,8 @@ Parsed by feedparser (RSS 0.9x/1.0/2.0, Atom 0.3/1.0). Before it sees a byte, th
 checked with defusedxml: a document that declares XML entities (the "billion laughs" and external
 entity attacks) is refused outright. A document that is not well-formed XML is refused too, with
 the parser's message (feedparser would guess at it; a guessed feed is not intelligence). HTML in
-summaries becomes Markdown, so no raw HTML reaches the knowledge base.
+summaries becomes Markdown, so no raw HTML reaches the knowledge base; HTML nested too deeply to
+convert is a ``SourceError``, not a crash.
 """
 
 from __future__ import annotations
@@ -137,7 +138,10 @@ def to_markdown(html: str) -> str:
     """Clean text or Markdown from an HTML fragment (plain text passes through)."""
     if not _HTML_HINT.search(html):
         return html.strip()
-    text = markdownify(html, heading_style="ATX", strip=["img", "script", "style"])
+    try:
+        text = markdownify(html, heading_style="ATX", strip=["img", "script", "style"])
+    except RecursionError as exc:  # markdownify walks the HTML tree recursively
+        raise SourceError("an item's HTML is nested too deeply to read") from exc
     return _BLANK_LINES.sub("\n\n", text).strip()
 
 

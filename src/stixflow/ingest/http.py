@@ -5,7 +5,13 @@ on, a cap on the response size, retries with exponential back-off on transport e
 429/5xx answers (``Retry-After`` honoured within the deadline), conditional requests
 (``If-None-Match`` / ``If-Modified-Since``) where the caller has validators, an optional proxy
 and an optional client certificate. Remote failures become ``SourceError`` with the URL and what
-went wrong; status codes the caller understands better (TAXII's 401/403/404/406) are left to it.
+went wrong in one line (status and content type, never the remote's body); status codes the
+caller understands better (TAXII's 401/403/404/406) are left to it.
+
+Every connection obeys the outbound policy (``stixflow.net``; ``OutboundRefused`` names the URL
+refused). Redirects are followed here, at most ``MAX_REDIRECTS``: once a hop leaves the origin
+(scheme, host or port) of the URL asked for, no credential goes with it any more (``auth``, the
+``credentials`` headers, ``Authorization``, ``Cookie``).
 """
 
 from __future__ import annotations
@@ -16,15 +22,21 @@ import ssl
 import tempfile
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import httpx
 
 from stixflow import __version__
-from stixflow.errors import SourceError
+from stixflow.errors import OutboundRefused, SourceError
+from stixflow.net.answers import describe_failure, describe_media_type
+from stixflow.net.policy import OutboundPolicy
+from stixflow.net.transport import guarded_client
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 5
+CREDENTIAL_HEADERS = ("Authorization", "Proxy-Authorization", "Cookie")
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 USER_AGENT = f"stixflow/{__version__} (+https://github.com/stixflow)"
 
@@ -49,6 +61,8 @@ class HttpOptions:
     max_retry_after: float = 120.0
     user_agent: str = USER_AGENT
     client_cert: ClientCert | None = None
+    connect_timeout: float | None = None
+    policy: OutboundPolicy = field(default_factory=OutboundPolicy)
 
 
 @dataclass(frozen=True)
@@ -92,14 +106,12 @@ class Fetched:
             return None
 
     def fail(self, reason: str | None = None) -> SourceError:
-        """A SourceError naming the URL, the status and a short excerpt of the answer."""
-        excerpt = self.body[:300].decode("utf-8", "replace").strip()
+        """A one-line SourceError naming the URL, the status and the content type (never any
+        of the answer's body)."""
         message = f"{self.url} answered {self.status}"
         if reason:
             message += f": {reason}"
-        if excerpt:
-            message += f" ({excerpt})"
-        return SourceError(message)
+        return SourceError(f"{message} ({describe_media_type(self.headers.get('Content-Type'))})")
 
 
 def ssl_context(options: HttpOptions) -> ssl.SSLContext | bool:
@@ -132,18 +144,21 @@ class HttpClient:
         *,
         deadline: float | None = None,
         headers: Mapping[str, str] | None = None,
+        credentials: Mapping[str, str] | None = None,
         auth: httpx.Auth | None = None,
     ) -> None:
+        """``credentials`` are headers sent only to the origin asked for (never after a
+        redirect elsewhere); so is ``auth``."""
         self.options = options
         self.deadline = deadline
+        self.credentials = dict(credentials or {})
+        self.auth = auth
         try:
-            self._client = httpx.Client(
+            self._client = guarded_client(
+                options.policy,
                 verify=ssl_context(options),
                 proxy=options.proxy or None,
                 headers={"User-Agent": options.user_agent, **(headers or {})},
-                auth=auth,
-                follow_redirects=True,
-                trust_env=options.proxy is None,
             )
         except (ValueError, httpx.InvalidURL) as exc:
             raise SourceError(f"unusable HTTP settings: {exc}") from exc
@@ -181,7 +196,7 @@ class HttpClient:
                 raise SourceError(f"{url}: cannot be requested: {exc}") from exc
             except httpx.TransportError as exc:
                 if attempt >= self.options.retries:
-                    raise SourceError(f"{url}: {_describe(exc)}") from exc
+                    raise SourceError(f"{url}: {describe_failure(exc)}") from exc
             else:
                 if fetched.status not in RETRY_STATUSES or attempt >= self.options.retries:
                     return fetched
@@ -192,16 +207,53 @@ class HttpClient:
     def _once(
         self, url: str, params: Mapping[str, str] | None, headers: Mapping[str, str] | None
     ) -> Fetched:
-        timeout = min(self.options.timeout, self.remaining())
-        request = self._client.build_request(
-            "GET", url, params=params, headers=headers, timeout=timeout
-        )
-        response = self._client.send(request, stream=True)
-        try:
-            body = self._read_capped(response)
-        finally:
+        """One GET and its redirects; credentials stop at the first hop to another origin."""
+        trusted = True
+        request = self._request(url, params, headers, trusted=trusted)
+        for hop in range(MAX_REDIRECTS + 1):
+            response = self._send(url, request, trusted=trusted, redirected=hop > 0)
+            target = redirect_target(response)
+            if target is None:
+                try:
+                    body = self._read_capped(response)
+                finally:
+                    response.close()
+                return Fetched(str(response.url), response.status_code, response.headers, body)
             response.close()
-        return Fetched(str(response.url), response.status_code, response.headers, body)
+            trusted = trusted and same_origin(target, request.url)
+            request = self._request(str(target), None, headers, trusted=trusted)
+        raise SourceError(f"{url}: more than {MAX_REDIRECTS} redirects")
+
+    def _request(
+        self,
+        url: str,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
+        *,
+        trusted: bool,
+    ) -> httpx.Request:
+        total = min(self.options.timeout, self.remaining())
+        connect = min(total, self.options.connect_timeout or total)
+        request = self._client.build_request(
+            "GET",
+            url,
+            params=params,
+            headers={**(self.credentials if trusted else {}), **(headers or {})},
+            timeout=httpx.Timeout(total, connect=connect),
+        )
+        if not trusted:
+            for name in CREDENTIAL_HEADERS:
+                request.headers.pop(name, None)
+        return request
+
+    def _send(
+        self, url: str, request: httpx.Request, *, trusted: bool, redirected: bool
+    ) -> httpx.Response:
+        try:
+            return self._client.send(request, stream=True, auth=self.auth if trusted else None)
+        except OutboundRefused as exc:
+            where = f"{url} (redirected to {request.url})" if redirected else url
+            raise OutboundRefused(f"{where}: {exc}") from exc
 
     def _read_capped(self, response: httpx.Response) -> bytes:
         cap = self.options.max_bytes
@@ -233,6 +285,27 @@ class HttpClient:
         time.sleep(max(0.0, min(seconds, self.remaining())))
 
 
+def redirect_target(response: httpx.Response) -> httpx.URL | None:
+    """Where a redirect answer points (None for any other answer)."""
+    location = response.headers.get("Location")
+    if response.status_code not in REDIRECT_STATUSES or not location:
+        return None
+    try:
+        return response.url.join(location)
+    except (httpx.InvalidURL, UnicodeError) as exc:
+        raise SourceError(f"{response.url} redirects to an unusable URL") from exc
+
+
+def same_origin(one: httpx.URL, other: httpx.URL) -> bool:
+    """Same scheme, host and port (RFC 6454 origin)."""
+    return origin(one) == origin(other)
+
+
+def origin(url: httpx.URL) -> tuple[str, str, int]:
+    default = 443 if url.scheme == "https" else 80
+    return url.scheme, url.host, url.port or default
+
+
 def retry_after(value: str | None) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
     if not value:
@@ -244,13 +317,3 @@ def retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, (moment - datetime.now(UTC)).total_seconds())
-
-
-def _describe(exc: httpx.TransportError) -> str:
-    if isinstance(exc, httpx.TimeoutException):
-        return f"timed out ({type(exc).__name__})"
-    if isinstance(exc, httpx.ProxyError):
-        return f"proxy error: {exc}"
-    if isinstance(exc, httpx.ConnectError):
-        return f"cannot connect: {exc}"
-    return f"{type(exc).__name__}: {exc}"

@@ -30,6 +30,7 @@ from stixflow.ingest.feeds import Feed, FeedItem, parse_feed
 from stixflow.ingest.http import HttpClient, Validators
 from stixflow.ingest.records import Ingester, IngesterRecords, SeenItem
 from stixflow.ingest.schemas import RssFields
+from stixflow.net.checks import Outbound
 from stixflow.runtime import Runtime
 from stixflow.stix.ids import standard_id
 from stixflow.store.base import StixObject
@@ -58,9 +59,13 @@ class RssFeed(FeedKind):
     def public_config(self, ingester: Ingester) -> dict[str, Any]:
         return dict(ingester.config)
 
-    def client(self, ingester: Ingester, *, deadline: float | None) -> HttpClient:
+    def client(
+        self, ingester: Ingester, *, deadline: float | None, outbound: Outbound
+    ) -> HttpClient:
         return HttpClient(
-            http_options(ingester), deadline=deadline, headers={"Accept": FEED_ACCEPT}
+            http_options(ingester, outbound=outbound),
+            deadline=deadline,
+            headers={"Accept": FEED_ACCEPT},
         )
 
     def reset_state(self, ingester: Ingester) -> dict[str, Any]:

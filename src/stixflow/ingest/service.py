@@ -9,11 +9,14 @@ corrected and the correction reported in ``notes``); reset puts the cursor back 
 Stored credentials are bound to their destination: an update (or the dry run of one) that moves a
 feed to another URL, collection or proxy does not carry the stored credentials along; the same
 request must give them again (or set ``auth_type`` to ``none``).
+Everything that fetches on a user's request (prepare's verification, tests, run now) fails no
+sooner than the outbound failure floor (``stixflow.net.checks``).
 """
 
 from __future__ import annotations
 
 import time
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from typing import Any
 
@@ -26,7 +29,7 @@ from stixflow.access.schemas import SourceCreate
 from stixflow.access.service import AccessService
 from stixflow.clock import now
 from stixflow.errors import Conflict, InvalidInput, NotFound
-from stixflow.ingest.base import Prepared, preview, run_ingester
+from stixflow.ingest.base import FeedKind, Prepared, preview, run_ingester
 from stixflow.ingest.common import CREDENTIAL_FIELDS, HTTP_FIELDS, stix_time
 from stixflow.ingest.records import Ingester, IngesterRecords, new_ingester_id, source_of
 from stixflow.ingest.registry import CREATE_MODELS, feed_kind
@@ -39,6 +42,7 @@ from stixflow.ingest.schemas import (
     ResetOut,
     RunOut,
 )
+from stixflow.net.checks import Outbound
 from stixflow.queue.message import queue_name
 from stixflow.runtime import Runtime
 
@@ -112,7 +116,8 @@ class IngestionService:
         user_id = self._data_creator(spec.user) if spec.user else self.actor.user_id
         if spec.create_source_user:
             user_id, spec = self._source_account(spec, notes)
-        prepared = feed.prepare(spec, current=None, runtime=self.runtime)
+        with self._check():
+            prepared = feed.prepare(spec, current=None, runtime=self.runtime)
         stamp = now()
         ingester_id = new_ingester_id()
         ingester = Ingester(
@@ -165,7 +170,8 @@ class IngestionService:
             user_id = self._user_id(spec.user) if spec.user else self.actor.user_id
             if user_id not in (current.user_id, None):
                 self._data_creator(user_id)
-        prepared: Prepared = feed.prepare(spec, current=current, runtime=self.runtime)
+        with self._check():
+            prepared: Prepared = feed.prepare(spec, current=current, runtime=self.runtime)
         changed = replace(current, user_id=user_id)
         changed.name = spec.name
         changed.description = spec.description
@@ -252,6 +258,10 @@ class IngestionService:
     def test(self, kind: str, spec: IngesterCreate) -> PreviewOut:
         """A dry run of settings not saved yet: fetch and map, queue nothing."""
         feed = feed_kind(kind)
+        with self._check():
+            return self._test(feed, kind, spec)
+
+    def _test(self, feed: FeedKind, kind: str, spec: IngesterCreate) -> PreviewOut:
         prepared = feed.prepare(spec, current=None, runtime=self.runtime)
         draft = Ingester(
             id=new_ingester_id(),
@@ -278,20 +288,26 @@ class IngestionService:
 
     def test_existing(self, kind: str, ref: str) -> PreviewOut:
         ingester = self.owned(kind, ref)
-        found = preview(self.runtime, feed_kind(kind), ingester)
+        with self._check():
+            found = preview(self.runtime, feed_kind(kind), ingester)
         return PreviewOut(objects=found.objects, fetched=found.fetched, truncated=found.truncated)
 
     def run_now(self, kind: str, ref: str, *, timeout: float = 3600.0) -> RunOut:
         """One run right now, in this process (the manager's own runs are scheduled)."""
         ingester = self.owned(kind, ref)
-        outcome = run_ingester(
-            self.runtime, feed_kind(kind), ingester, deadline=time.monotonic() + timeout
-        )
+        started = time.monotonic()
+        outcome = run_ingester(self.runtime, feed_kind(kind), ingester, deadline=started + timeout)
+        if not outcome.ok:
+            Outbound.user_check(self.runtime.settings).hold(started)
         return RunOut(
             queued=outcome.queued, works=outcome.works, error=outcome.error, seconds=outcome.seconds
         )
 
     # -- helpers -------------------------------------------------------------------------
+
+    def _check(self) -> AbstractContextManager[None]:
+        """A user-triggered fetch: a failure answers no sooner than the failure floor."""
+        return Outbound.user_check(self.runtime.settings).floor()
 
     def _user_id(self, ref: str) -> str:
         with self.runtime.db.read() as tx:

@@ -11,12 +11,12 @@ run that saw nothing keeps its cursor. https://docs.oasis-open.org/cti/taxii/v2.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import orjson
 from pydantic import BaseModel
 
 from stixflow.errors import InvalidInput, SourceError
@@ -32,6 +32,8 @@ from stixflow.ingest.common import (
 from stixflow.ingest.http import ClientCert, Fetched, HttpClient, HttpOptions
 from stixflow.ingest.records import Ingester, IngesterRecords
 from stixflow.ingest.schemas import TaxiiFields
+from stixflow.net.answers import parse_json
+from stixflow.net.checks import Outbound
 from stixflow.runtime import Runtime
 
 MEDIA_TYPE = "application/taxii+json;version=2.1"
@@ -108,7 +110,8 @@ class TaxiiFeed(FeedKind):
         }
         _check_auth(config, secret)
         if is_discovery_url(root):
-            config["url"] = self._resolve_root(root, config, secret, settings)
+            outbound = Outbound.user_check(runtime.settings)
+            config["url"] = self._resolve_root(root, config, secret, settings, outbound)
             if config["url"] != root:
                 notes.append(f"{root} is a discovery URL: using its API root {config['url']}")
         if not config["collection"]:
@@ -116,7 +119,12 @@ class TaxiiFeed(FeedKind):
         return Prepared(config=config, secret=secret, notes=tuple(notes))
 
     def _resolve_root(
-        self, url: str, config: dict[str, Any], secret: dict[str, Any], settings: BaseModel
+        self,
+        url: str,
+        config: dict[str, Any],
+        secret: dict[str, Any],
+        settings: BaseModel,
+        outbound: Outbound,
     ) -> str:
         probe = Ingester(
             id="",
@@ -132,7 +140,7 @@ class TaxiiFeed(FeedKind):
             config={**config, **_http_fields(settings)},
             secret=secret,
         )
-        with self.client(probe, deadline=None) as http:
+        with self.client(probe, deadline=time.monotonic() + 120.0, outbound=outbound) as http:
             fetched = http.get(url)
         check_status(fetched)
         document = _json(fetched)
@@ -154,19 +162,27 @@ class TaxiiFeed(FeedKind):
 
     # -- fetching ------------------------------------------------------------------------
 
-    def client(self, ingester: Ingester, *, deadline: float | None) -> HttpClient:
+    def client(
+        self, ingester: Ingester, *, deadline: float | None, outbound: Outbound
+    ) -> HttpClient:
         config, secret = ingester.config, ingester.secret
-        headers = {"Accept": MEDIA_TYPE}
+        credentials: dict[str, str] = {}
         auth: httpx.Auth | None = None
         if config.get("auth_type") == "basic":
             auth = httpx.BasicAuth(config.get("username") or "", secret.get("password") or "")
         elif config.get("auth_type") == "bearer":
-            headers["Authorization"] = f"Bearer {secret.get('token') or ''}"
+            credentials["Authorization"] = f"Bearer {secret.get('token') or ''}"
         cert = None
         if config.get("auth_type") == "certificate":
             cert = ClientCert(config["cert_pem"], secret["key_pem"], config.get("ca_pem"))
-        options: HttpOptions = http_options(ingester, client_cert=cert)
-        return HttpClient(options, deadline=deadline, headers=headers, auth=auth)
+        options: HttpOptions = http_options(ingester, outbound=outbound, client_cert=cert)
+        return HttpClient(
+            options,
+            deadline=deadline,
+            headers={"Accept": MEDIA_TYPE},
+            credentials=credentials,
+            auth=auth,
+        )
 
     def pages(
         self, ingester: Ingester, http: HttpClient, records: IngesterRecords
@@ -224,10 +240,7 @@ def check_status(fetched: Fetched) -> None:
 
 
 def _json(fetched: Fetched) -> dict[str, Any]:
-    try:
-        document = orjson.loads(fetched.body) if fetched.body.strip() else {}
-    except orjson.JSONDecodeError as exc:
-        raise SourceError(f"{fetched.url}: the answer is not JSON ({exc})") from exc
+    document = parse_json(fetched.body, source=fetched.url) if fetched.body.strip() else {}
     if not isinstance(document, dict):
         raise SourceError(f"{fetched.url}: the answer is not a TAXII envelope")
     return document

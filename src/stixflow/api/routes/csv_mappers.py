@@ -11,7 +11,6 @@ other feed routes are the generic ``/api/ingestion/{kind}`` ones.
 from __future__ import annotations
 
 import io
-import time
 from collections.abc import Iterable
 
 from fastapi import APIRouter, Depends, File, Form, Path, Response, UploadFile
@@ -24,7 +23,6 @@ from stixflow.csvmap.schemas import ImportOut, MapperOut, TestOut
 from stixflow.csvmap.service import MapperService
 from stixflow.errors import InvalidInput
 from stixflow.ingest import csv as csv_feed
-from stixflow.ingest.http import HttpClient, HttpOptions
 from stixflow.ingest.schemas import CsvCreate, CsvUpdate, IngesterOut, PreviewOut
 from stixflow.ingest.service import IngestionService
 from stixflow.runtime import Runtime
@@ -52,16 +50,6 @@ def ingestion_of(
 def text_lines(upload: UploadFile) -> Iterable[str]:
     """The upload's lines, streamed (FastAPI spools large uploads to disk)."""
     return io.TextIOWrapper(upload.file, encoding="utf-8-sig", errors="replace", newline="")
-
-
-def url_lines(url: str) -> list[str]:
-    if not url.startswith(("http://", "https://")):
-        raise InvalidInput("url must be an http(s) URL")
-    with HttpClient(HttpOptions(), deadline=time.monotonic() + 120.0) as http:
-        fetched = http.get(url)
-    if fetched.status != 200:
-        raise fetched.fail()
-    return fetched.body.decode("utf-8-sig", "replace").splitlines(keepends=True)
 
 
 @router.get("/api/csv-mappers", response_model=list[MapperOut])
@@ -104,8 +92,9 @@ def test_mapper(
 ) -> TestOut:
     if (file is None) == (url is None):
         raise InvalidInput("give a file or a url (one of them)")
-    lines = text_lines(file) if file is not None else url_lines(url or "")
-    return service.test(ref, lines, markings=markings)
+    if file is None:
+        return service.test_url(ref, url or "", markings=markings)
+    return service.test(ref, text_lines(file), markings=markings)
 
 
 @router.post("/api/csv-mappers/{ref}/import", status_code=202, response_model=ImportOut)

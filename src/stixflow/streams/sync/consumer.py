@@ -16,11 +16,12 @@ import queue
 import threading
 
 import httpx
-import orjson
 from httpx_sse import SSEError, connect_sse
 
 from stixflow.access.principal import principal_of
-from stixflow.errors import StixflowError
+from stixflow.errors import SourceError, StixflowError
+from stixflow.net.answers import parse_json
+from stixflow.net.checks import Outbound
 from stixflow.runtime import Runtime
 from stixflow.streams.sse import CONNECTED
 from stixflow.streams.sync.apply import BatchWriter, Item
@@ -92,14 +93,18 @@ class SyncConsumer:
         }
 
     def _read_once(self) -> None:
-        remote = RemotePlatform(self.sync.uri, self.sync.token, verify=self.sync.ssl_verify)
+        remote = RemotePlatform(
+            self.sync.uri,
+            self.sync.token,
+            outbound=Outbound.background(self.runtime.settings),
+            verify=self.sync.ssl_verify,
+        )
         with remote.client(read_timeout=HEARTBEAT * 4) as client:
             self._client = client
             url = remote.stream_url(self.sync.stream_id)
             with connect_sse(client, "GET", url, params=self._params()) as source:
                 if source.response.status_code != 200:
-                    source.response.read()
-                    raise StixflowError(f"{url} answered {source.response.status_code}")
+                    raise SourceError(f"{url} answered {source.response.status_code}")
                 for sse in source.iter_sse():
                     if self._stop.is_set():
                         return
@@ -109,7 +114,7 @@ class SyncConsumer:
         if event == CONNECTED:
             self.records.record_connected(self.sync.id, True)
             return
-        body = orjson.loads(data)
+        body = parse_json(data, source=self.sync.uri)
         obj = body.get("data") if isinstance(body, dict) else None
         item = Item(event, obj if isinstance(obj, dict) else None, event_id)
         while not self._stop.is_set():

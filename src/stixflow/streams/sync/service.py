@@ -1,11 +1,13 @@
 """SyncService: live-stream synchronisers for the API and the CLI (OpenCTI spec §7.2).
 
 Creating one first validates the remote (URL and token answer, the stream exists and says
-``connected``); ``remote_streams`` lists the remote's streams to pick one. Changing the remote,
-the stream or the starting date resets the checkpoint; the manager restarts the consumer of a
-synchroniser whose settings changed. The stored token is bound to its remote: an update that
-changes ``uri`` must give the token again. A caller acts on the synchronisers they created;
-``administer`` (``INGESTION_ADMIN``) on all (``access/ownership.py``).
+``connected``); ``remote_streams`` lists the remote's streams to pick one. Both are checks a user
+triggers: under the outbound policy, and a failure answers no sooner than the failure floor
+(``stixflow.net.checks``). Changing the remote, the stream or the starting date resets the
+checkpoint; the manager restarts the consumer of a synchroniser whose settings changed. The
+stored token is bound to its remote: an update that changes ``uri`` must give the token again. A
+caller acts on the synchronisers they created; ``administer`` (``INGESTION_ADMIN``) on all
+(``access/ownership.py``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from stixflow.access.schemas import Name, Ref
 from stixflow.clock import stix_timestamp
 from stixflow.errors import InvalidInput, NotFound
 from stixflow.ingest.common import endpoint
+from stixflow.net.checks import Outbound
 from stixflow.queue.message import queue_name
 from stixflow.runtime import Runtime
 from stixflow.streams.sync.records import Sync, SyncRecords, new_sync_id
@@ -131,13 +134,16 @@ class SyncService:
         self.records = SyncRecords(runtime.db, runtime.secrets)
 
     def remote_streams(self, remote: RemoteIn) -> list[RemoteStreamOut]:
+        outbound = self._outbound()
         platform = RemotePlatform(
-            remote.uri, remote.token.get_secret_value(), verify=remote.ssl_verify
+            remote.uri, remote.token.get_secret_value(), outbound=outbound, verify=remote.ssl_verify
         )
+        with outbound.floor():
+            found = platform.streams()
         return [
-            RemoteStreamOut(id=s["id"], name=s["name"], description=s.get("description", ""))
-            for s in platform.streams()
-            if s.get("running", True)
+            RemoteStreamOut(id=s.id, name=s.name, description=s.description)
+            for s in found
+            if s.running
         ]
 
     def list(self) -> list[SyncOut]:
@@ -285,11 +291,16 @@ class SyncService:
         )
 
     def _validate(self, uri: str, token: str, stream_id: str, verify: bool) -> None:
-        platform = RemotePlatform(uri, token, verify=verify)
-        known = {stream["id"] for stream in platform.streams()}
-        if stream_id not in known:
-            raise InvalidInput(f"{uri} has no live stream {stream_id} this token may read")
-        platform.test(stream_id)
+        outbound = self._outbound()
+        platform = RemotePlatform(uri, token, outbound=outbound, verify=verify)
+        with outbound.floor():
+            known = {stream.id for stream in platform.streams()}
+            if stream_id not in known:
+                raise InvalidInput(f"{uri} has no live stream {stream_id} this token may read")
+            platform.test(stream_id)
+
+    def _outbound(self) -> Outbound:
+        return Outbound.user_check(self.runtime.settings)
 
     def _audit(self, tx: Any, action: str, sync: Sync) -> None:
         audit.record_by(

@@ -20,7 +20,7 @@ from starlette.datastructures import FormData
 from stixflow.access.capabilities import Capability
 from stixflow.api.deps import Caller, get_runtime
 from stixflow.connectors.activity import objects_ingested
-from stixflow.errors import InvalidInput
+from stixflow.errors import InvalidInput, SourceError
 from stixflow.runtime import Runtime
 from stixflow.streams.sync.service import RemoteIn, SyncCreate, SyncOut, SyncService, SyncUpdate
 from stixflow.web.forms import FieldErrors, parse_form
@@ -59,7 +59,7 @@ def remote_choices(syncs: SyncService, values: dict[str, Any]) -> dict[str, Any]
         return {"streams": None, "remote_errors": errors, "remote_error": None}
     try:
         streams = syncs.remote_streams(remote)
-    except InvalidInput as exc:
+    except (InvalidInput, SourceError) as exc:
         return {"streams": None, "remote_errors": {}, "remote_error": str(exc)}
     return {"streams": streams, "remote_errors": {}, "remote_error": None, "uri": remote.uri}
 
@@ -121,7 +121,7 @@ async def create_sync(
     if spec is not None:
         try:
             await run_in_threadpool(syncs.create, spec)
-        except InvalidInput as exc:
+        except (InvalidInput, SourceError) as exc:
             errors = {"remote": str(exc)}
         else:
             return table(request, caller, syncs, headers=SAVED)
@@ -185,7 +185,7 @@ async def update_sync(
     if patch is not None:
         try:
             await run_in_threadpool(syncs.update, ref, patch)
-        except InvalidInput as exc:
+        except (InvalidInput, SourceError) as exc:
             errors = {"remote": str(exc)}
         else:
             return table(request, caller, syncs, headers=SAVED)
