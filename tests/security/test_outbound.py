@@ -481,7 +481,9 @@ def test_a_stored_feed_is_refused_when_it_runs(refusing: Platform, attacker: Att
     feed_id = created.json()["id"]
     tested = refusing.post(f"/api/ingestion/rss/{feed_id}/test")
     assert tested.status_code == 400 and REFUSED in error_of(tested)
-    ingester = IngesterRecords(refusing.runtime.db).get(feed_id, kind="rss")
+    ingester = IngesterRecords(refusing.runtime.db, refusing.runtime.secrets).get(
+        feed_id, kind="rss"
+    )
     outcome = run_ingester(refusing.runtime, feed_kind("rss"), ingester)
     assert outcome.error is not None and REFUSED in outcome.error
     assert attacker.requests == []
