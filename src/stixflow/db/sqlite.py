@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from stixflow.db.base import Database, Params, Row, Tx
-from stixflow.errors import BackendError, TransientBackendError
+from stixflow.errors import BackendError, DataRefused, TransientBackendError
 
 BUSY_TIMEOUT_MS = 60_000
 #: First and longest pause between two attempts at the write lock.
@@ -39,6 +39,8 @@ def _is_busy(exc: sqlite3.Error) -> bool:
 def translate(exc: sqlite3.Error) -> BackendError:
     if _is_busy(exc):
         return TransientBackendError(f"sqlite: {exc}")
+    if isinstance(exc, sqlite3.DataError | sqlite3.IntegrityError):
+        return DataRefused(f"sqlite: {exc}")
     return BackendError(f"sqlite: {exc}")
 
 
@@ -70,6 +72,7 @@ class SQLiteTx(Tx):
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
+        self._savepoints = 0
 
     def execute(self, sql: str, params: Params = ()) -> None:
         self._conn.execute(sql, params)
@@ -85,6 +88,25 @@ class SQLiteTx(Tx):
 
     def lock_keys(self, keys: Sequence[str]) -> None:
         """``BEGIN IMMEDIATE`` already holds the single writer lock."""
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        self._savepoints += 1
+        name = f"sp{self._savepoints}"
+        self._conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except sqlite3.Error as exc:
+            self._undo(name)
+            raise translate(exc) from exc
+        except BaseException:
+            self._undo(name)
+            raise
+        self._conn.execute(f"RELEASE {name}")
+
+    def _undo(self, name: str) -> None:
+        self._conn.execute(f"ROLLBACK TO {name}")
+        self._conn.execute(f"RELEASE {name}")
 
 
 class SQLiteDatabase(Database):
