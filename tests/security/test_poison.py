@@ -7,6 +7,7 @@ with each poison, and must all land.
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import uuid
@@ -217,6 +218,27 @@ def test_an_object_nested_too_deep_fails_alone(
     (error,) = work.errors
     assert error.object_id == deep["id"].replace("\x00", "\\0")
     assert error.reason == "nested deeper than 100 levels of JSON objects and arrays"
+
+
+def test_a_pycti_push_with_an_object_too_deep_to_normalise_fails_that_object_alone(
+    runtime: Runtime,
+) -> None:
+    queue = runtime.registry.ensure(runtime.queue, "pycti-connector")
+    sco = {"type": "file", "spec_version": "2.1", "id": f"file--{uuid.uuid4()}", "name": "a"}
+    deep = malware("deep", x_deep=nested(900))  # the SCO's new id makes references rewritten
+    content = json.dumps(bundle(*good_objects(), sco, deep)).encode()
+    envelope = {"bundle_type": "QUEUE_BUNDLE", "work_id": None, "applicant_id": None}
+    body = orjson.dumps({**envelope, "content": base64.b64encode(content).decode()})
+    runtime.queue.publish(queue, body)
+    worker = Worker(runtime, name="test")
+    while not runtime.works.list(source="pycti-connector"):
+        assert worker.run_once(timeout=5), "the worker received nothing"
+
+    (work,) = runtime.works.list(source="pycti-connector")
+    work = drain(runtime, work)
+    assert (work.processed, work.failed, work.expected) == (GOOD + 1, 1, GOOD + 2)
+    assert reasons(work)[deep["id"]] == "nested deeper than 100 levels of JSON objects and arrays"
+    assert runtime.dead_letters.count() == 0
 
 
 def test_documents_json_cannot_hold_are_refused_whole_alike(

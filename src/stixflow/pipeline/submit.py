@@ -7,8 +7,9 @@ and clears the mark at the end. A submit that raises marks its work failed with 
 submit whose process died leaves the mark and a heartbeat that ages: the reaper
 (``pipeline.reaper``) marks that work failed. ``submit`` does both steps.
 
-Objects nested deeper than ``limits.MAX_DEPTH`` cannot travel (normalising, encoding the
-message): they fail at once on the work, the rest of the bundle is queued.
+Objects that cannot travel (nested deeper than ``limits.MAX_DEPTH``, or holding what JSON cannot
+carry: an integer past 64 bits from a mapping) fail at once on the work, the rest of the bundle
+is queued.
 """
 
 from __future__ import annotations
@@ -184,7 +185,8 @@ def prepare(
     objects: Sequence[dict[str, Any]],
 ) -> tuple[list[dict[str, Any]], list[WorkError], list[WorkError]]:
     """(the objects that can travel, NUL characters removed before ids are computed from their
-    names; the errors of those refused as too deep; the notes of the NUL characters removed)."""
+    names; the errors of those that cannot travel: too deep, or not JSON; the notes of the NUL
+    characters removed)."""
     kept: list[dict[str, Any]] = []
     refused: list[WorkError] = []
     notes: list[WorkError] = []
@@ -192,7 +194,11 @@ def prepare(
         if too_deep(obj):
             refused.append(WorkError(_id_of(obj), depth_reason()))
             continue
-        cleaned, paths = remove_nul(obj) if isinstance(obj, dict) else (obj, [])
+        try:
+            cleaned, paths = remove_nul(obj) if isinstance(obj, dict) else (obj, [])
+        except TypeError as exc:  # what JSON cannot carry: integers past 64 bits, lone surrogates
+            refused.append(WorkError(_id_of(obj), f"cannot be written as JSON: {exc}"))
+            continue
         kept.append(cleaned)
         if paths:
             notes.append(WorkError(_id_of(cleaned), nul_note(paths)))
