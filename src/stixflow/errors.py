@@ -92,8 +92,10 @@ class TransientBackendError(BackendError):
 
 
 class DataRefused(BackendError):
-    """The database refused a value of the data written (out of range, too large for an index,
-    a constraint): the same write fails again, whatever the number of attempts."""
+    """The database refused a value of the data written (a NUL character in text, too large for
+    an index, a constraint): the same write fails again, whatever the number of attempts."""
+
+    NUL = "text cannot hold NUL characters (U+0000)"
 
 
 class SourceError(StixflowError):

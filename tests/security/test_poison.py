@@ -156,6 +156,25 @@ def test_a_reference_postgresql_could_not_index_is_refused_on_both(
     assert stored(runtime, odd["id"]) is None
 
 
+def test_text_with_nul_is_refused_alike_outside_stix(
+    runtime: Runtime, client: TestClient, user_token: Callable[..., str]
+) -> None:
+    token = user_token(Capability.SETTINGS, Capability.TAXIIAPI, Capability.KNOWLEDGE)
+    settings = {"Authorization": f"Bearer {token}"}
+    spec = {"name": "shared", "description": "a\x00b"}
+    created = client.post("/api/taxii/collections", json=spec, headers=settings)
+    assert created.status_code == 400, created.text  # SQLite stored it, PostgreSQL answered 500
+    assert created.json()["error"].endswith(": text cannot hold NUL characters (U+0000)")
+    assert client.get("/api/taxii/collections", headers=settings).json() == []
+    looked_up = client.get("/api/works", params={"source": "a\x00"}, headers=settings)
+    assert looked_up.status_code == 400, looked_up.text
+    assert "NUL" in looked_up.json()["error"]
+    fine = client.post(
+        "/api/taxii/collections", json={**spec, "description": "ab"}, headers=settings
+    )
+    assert fine.status_code == 201, fine.text
+
+
 # -- writes that fail -----------------------------------------------------------------------------
 
 

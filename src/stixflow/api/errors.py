@@ -18,6 +18,7 @@ STATUS: list[tuple[type[errors.StixflowError], int]] = [
     (errors.RateLimited, 429),
     (errors.SourceError, 502),
     (errors.TransientBackendError, 503),
+    (errors.DataRefused, 400),
     (errors.BackendError, 500),
     (errors.ConfigError, 500),
 ]

@@ -117,6 +117,8 @@ def to_pg(sql: str) -> str:
 
 
 def translate(exc: psycopg.Error) -> BackendError:
+    if isinstance(exc, psycopg.DataError) and "NUL (0x00)" in str(exc):
+        return DataRefused(f"postgresql: {DataRefused.NUL}")
     if isinstance(exc, DATA_REFUSED):  # before TRANSIENT: class 54 is an OperationalError
         return DataRefused(f"postgresql: {exc}")
     if isinstance(exc, TRANSIENT):

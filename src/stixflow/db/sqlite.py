@@ -1,5 +1,8 @@
 """SQLite: one connection per thread, WAL, writers serialised by ``BEGIN IMMEDIATE``.
 
+Text holding a NUL character is refused (``DataRefused``) as PostgreSQL refuses it, so that both
+back ends store the same things.
+
 A writer waiting for the lock retries every few milliseconds (``_begin_write``) rather than
 through SQLite's busy handler, which sleeps up to 100 ms between tries: with several worker
 processes and a submitter taking turns, those sleeps left the lock free most of the wait.
@@ -44,6 +47,11 @@ def translate(exc: sqlite3.Error) -> BackendError:
     return BackendError(f"sqlite: {exc}")
 
 
+def _refuse_nul(params: Params) -> None:
+    if any(type(value) is str and "\x00" in value for value in params):
+        raise DataRefused(f"sqlite: {DataRefused.NUL}")
+
+
 def _begin_write(conn: sqlite3.Connection) -> None:
     """``BEGIN IMMEDIATE``, retried with short pauses for up to ``BUSY_TIMEOUT_MS``.
 
@@ -75,15 +83,20 @@ class SQLiteTx(Tx):
         self._savepoints = 0
 
     def execute(self, sql: str, params: Params = ()) -> None:
+        _refuse_nul(params)
         self._conn.execute(sql, params)
 
     def executemany(self, sql: str, rows: Sequence[Params]) -> None:
+        for row in rows:
+            _refuse_nul(row)
         self._conn.executemany(sql, rows)
 
     def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        _refuse_nul(params)
         return self._conn.execute(sql, params).fetchall()
 
     def rowcount(self, sql: str, params: Params = ()) -> int:
+        _refuse_nul(params)
         return self._conn.execute(sql, params).rowcount
 
     def lock_keys(self, keys: Sequence[str]) -> None:
