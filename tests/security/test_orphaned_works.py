@@ -28,6 +28,7 @@ from stixflow.pipeline.reaper import WorkReaper
 from stixflow.pipeline.works import COMPLETE, FAILED, IN_PROGRESS, PENDING, Work
 from stixflow.runtime import Runtime, open_runtime
 from stixflow.stix.bundle import normalize, parse_bundle
+from stixflow.taxii.resources import status
 from tests.conftest import Pair
 from tests.streams.instances import Instance
 from tests.support import bundle, drain, malware
@@ -226,3 +227,13 @@ def test_failed_works_show_in_the_cli(runtime: Runtime, pair: Pair) -> None:
 def test_a_submit_that_ends_clears_its_mark(runtime: Runtime) -> None:
     done = drain(runtime, runtime.submitter.submit(bundle(malware("a"))["objects"], name="a"))
     assert not done.submitting and done.queued == 1 and done.reason is None
+
+
+def test_a_failed_taxii_push_reads_complete_with_its_missing_objects_failed(
+    runtime: Runtime,
+) -> None:
+    submission = runtime.submitter.open([malware("a"), malware("b")], name="push", source="p")
+    assert runtime.works.fail(submission.work.id, "abandoned: testing")
+    body = status(works_get(runtime, submission.work.id), {})
+    assert body["status"] == "complete" and body["x_stixflow_reason"] == "abandoned: testing"
+    assert (body["success_count"], body["failure_count"], body["pending_count"]) == (0, 2, 0)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from stixflow.clock import now
 from stixflow.db.base import Database, Tx
 from stixflow.errors import NotFound
+from stixflow.stix.repair import REPAIRED
 
 MAX_ERRORS = 100
 PENDING, IN_PROGRESS, COMPLETE, FAILED = "pending", "in_progress", "complete", "failed"
@@ -35,8 +36,14 @@ NUL = "\x00"
 
 @dataclass
 class WorkError:
+    """An object that failed, or (``is_repair``) a note of what was repaired in one that did not."""
+
     object_id: str | None
     reason: str
+
+    @property
+    def is_repair(self) -> bool:
+        return self.reason.startswith(REPAIRED)
 
 
 @dataclass

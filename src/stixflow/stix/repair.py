@@ -23,6 +23,8 @@ import orjson
 
 URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s\"<>\\^`{|}]+$")
 NUL = "\x00"
+#: How a work's note of a repair begins (it is kept with the errors, not counted as a failure).
+REPAIRED = "repaired: "
 
 
 def repair(obj: dict[str, Any]) -> dict[str, Any] | None:
@@ -65,7 +67,7 @@ def remove_nul(obj: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
 def nul_note(paths: list[str]) -> str:
     """The note a work records for an object whose NUL characters were removed."""
     shown = ", ".join(f"'{path}'" for path in paths[:5]) + (" …" if len(paths) > 5 else "")
-    return f"repaired: removed NUL characters from {shown}"
+    return f"{REPAIRED}removed NUL characters from {shown}"
 
 
 def _without_nul(value: Any, path: str, paths: list[str]) -> Any:
