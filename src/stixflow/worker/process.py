@@ -60,13 +60,6 @@ class Checked:
     notes: list[WorkError] = field(default_factory=list)
 
 
-def split_valid(
-    objects: list[StixObject], validator: Validator
-) -> tuple[list[StixObject], list[WorkError]]:
-    checked = check_objects(objects, validator)
-    return checked.valid, checked.errors
-
-
 def check_objects(objects: Sequence[object], validator: Validator) -> Checked:
     checked = Checked()
     for obj in objects:
@@ -94,9 +87,9 @@ def _check_one(obj: object, validator: Validator, checked: Checked) -> None:
     if reason is not None:
         checked.errors.append(WorkError(_id_of(obj), reason))
         return
-    checked.valid.append(obj)
     if paths:
         checked.notes.append(WorkError(_id_of(obj), nul_note(paths)))
+    checked.valid.append(obj)
 
 
 def apply_message(runtime: Runtime, message: ImportMessage, validator: Validator) -> Outcome:
