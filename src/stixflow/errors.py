@@ -14,7 +14,8 @@
     ├── Unauthenticated             no credentials, or credentials that do not match
     ├── RateLimited                 too many attempts; ``retry_after`` seconds to wait
     ├── BackendError                a store or queue back end failed
-    │   └── TransientBackendError   worth retrying (lock, deadlock, lost connection)
+    │   ├── TransientBackendError   worth retrying (lock, deadlock, lost connection)
+    │   └── DataRefused             the database refused a value (retrying cannot help)
     └── SourceError                 a remote source (feed, TAXII server) failed
         └── OutboundRefused         a destination the outbound policy refuses
 
@@ -88,6 +89,13 @@ class BackendError(StixflowError):
 
 class TransientBackendError(BackendError):
     """A back-end failure worth retrying: lock contention, deadlock, lost connection."""
+
+
+class DataRefused(BackendError):
+    """The database refused a value of the data written (a NUL character in text, too large for
+    an index, a constraint): the same write fails again, whatever the number of attempts."""
+
+    NUL = "text cannot hold NUL characters (U+0000)"
 
 
 class SourceError(StixflowError):

@@ -1,7 +1,9 @@
 """Property-based fuzzing of the OpenAPI document (Schemathesis): no request makes a 500.
 
-Runs on sqlite-embedded only, a bounded number of examples per operation, as the admin (so that
-requests get past authentication into the handlers), through one in-process client per operation.
+Runs on every back-end pair (what SQLite stores PostgreSQL must not answer with a 500), a bounded
+number of examples per operation, as a user who holds every capability but the administrator's
+``BYPASS`` (so that requests get past authentication into the handlers, and the checks a
+non-administrator meets run too), through one in-process client per operation.
 Operations whose job is to fetch a URL given in the request (the dry runs ``…/test`` of feed
 settings) are left out: fuzzing them tests timeouts and retries, not the API. Anything else that
 fetches may only reach loopback: every other address or host name is refused before any packet
@@ -13,9 +15,8 @@ from __future__ import annotations
 import ipaddress
 import socket
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,9 +25,9 @@ from hypothesis import HealthCheck, Phase, settings
 from starlette_testclient import TestClient
 
 from stixflow.access.bootstrap import ensure_admin
+from stixflow.access.capabilities import Capability
 from stixflow.api.app import create_app
-from stixflow.config import load_settings
-from stixflow.runtime import open_runtime
+from stixflow.runtime import Runtime
 
 with warnings.catch_warnings():
     # schemathesis 3.39 subclasses jsonschema's deprecated RefResolver on import and warns about
@@ -84,17 +85,21 @@ def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
 
 
+#: Every capability but the administrator's.
+NON_ADMIN = [capability for capability in Capability if capability != Capability.BYPASS]
+
+
 @pytest.fixture
-def target(tmp_path: Path, loopback_only: None) -> Iterator[Target]:
-    runtime = open_runtime(load_settings(database_url=f"sqlite:///{tmp_path}/fuzz.db"))
-    token = ensure_admin(runtime.db, runtime.settings).token
-    assert token
+def target(
+    runtime: Runtime, user_token: Callable[..., str], loopback_only: None
+) -> Iterator[Target]:
+    ensure_admin(runtime.db, runtime.settings)  # the platform as it starts: an admin exists
+    token = user_token(*NON_ADMIN)
     app = create_app(runtime)
     schemathesis.experimental.OPEN_API_3_1.enable()  # FastAPI documents OpenAPI 3.1
     with TestClient(app, base_url=BASE_URL) as client:
         yield Target(schemathesis.from_dict(app.openapi(), base_url=BASE_URL), client, token)
     _close_lifespan_streams(client)
-    runtime.close()
 
 
 def _close_lifespan_streams(client: TestClient) -> None:

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from stixflow import __version__
 from stixflow.api import errors
-from stixflow.api.limits import BodySizeLimit
+from stixflow.api.limits import BodySizeLimit, NulInUrl
 from stixflow.api.routes import (
     audit,
     bundles,
@@ -69,4 +69,5 @@ def create_app(runtime: Runtime) -> FastAPI:
         app.include_router(module.router)
     web.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes)
+    app.add_middleware(NulInUrl)
     return app

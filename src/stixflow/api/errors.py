@@ -21,6 +21,7 @@ STATUS: list[tuple[type[errors.StixflowError], int]] = [
     (errors.OutboundRefused, 400),  # the URL given names a destination the policy refuses
     (errors.SourceError, 502),
     (errors.TransientBackendError, 503),
+    (errors.DataRefused, 400),
     (errors.BackendError, 500),
     (errors.ConfigError, 500),
 ]

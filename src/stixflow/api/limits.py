@@ -1,4 +1,6 @@
-"""Request-size cap: refuse a body over ``max_body_bytes`` before reading it all (413).
+"""Request limits: a body over ``max_body_bytes`` is refused before it is read all (413); a URL
+whose path or query holds a NUL character is refused (400) on every back end alike, where
+PostgreSQL would fail the look-up (its text cannot hold U+0000) and SQLite would find nothing.
 
 A declared ``Content-Length`` over the cap is refused at once. A chunked body is counted as it
 is received; past the cap, ``receive`` raises ``BodyTooLarge`` inside the app. The app may not let
@@ -63,3 +65,17 @@ class BodySizeLimit:
 
 class BodyTooLarge(Exception):
     """Raised inside the app when the streamed body passes the cap."""
+
+
+class NulInUrl:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (
+            "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b"")
+        ):
+            response = error_body(400, "a URL may not hold NUL characters (%00)")
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from stixflow.pipeline.deadletters import DeadLetter
 from stixflow.pipeline.works import Work
@@ -27,6 +27,9 @@ class WorkOut(BaseModel):
     progress: float
     created_at: str
     completed_at: str | None
+    submitting: bool = Field(description="its bundle is still being queued")
+    queued: int = Field(description="objects queued so far")
+    reason: str | None = Field(description="why the work failed")
     errors: list[WorkErrorOut]
 
     @classmethod
@@ -43,6 +46,9 @@ class WorkOut(BaseModel):
             progress=work.progress,
             created_at=work.created_at,
             completed_at=work.completed_at,
+            submitting=work.submitting > 0,
+            queued=work.queued,
+            reason=work.reason,
             errors=[WorkErrorOut(object_id=e.object_id, reason=e.reason) for e in work.errors],
         )
 

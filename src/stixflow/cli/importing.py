@@ -13,7 +13,7 @@ from stixflow.access.audit import LOCAL_ACTOR
 from stixflow.cli.context import runtime_of
 from stixflow.csvmap.service import MapperService
 from stixflow.errors import StixflowError
-from stixflow.pipeline.works import COMPLETE, Work
+from stixflow.pipeline.works import Work
 from stixflow.runtime import Runtime
 from stixflow.stix.bundle import parse_bundle
 from stixflow.worker.loop import Worker
@@ -47,7 +47,10 @@ def import_(
     objects = parse_bundle(data)
     with runtime_of(ctx) as runtime:
         name = "stdin" if path == "-" else path
-        work = runtime.submitter.submit(objects, name=f"import {name}", source=source)
+        submission = runtime.submitter.open(objects, name=f"import {name}", source=source)
+        work = submission.work
+        click.echo(f"work {work.id}: queuing {work.expected} objects")
+        runtime.submitter.send(submission)
         click.echo(f"work {work.id}: {work.expected} objects queued")
         if inline:
             wait = True
@@ -56,6 +59,8 @@ def import_(
             click.echo(
                 f"work {work.id}: {work.status}, {work.processed} written, {work.failed} failed"
             )
+            if work.reason:
+                click.echo(f"  {work.reason}", err=True)
             for error in work.errors[:20]:
                 click.echo(f"  {error.object_id or '-'}: {error.reason}", err=True)
 
@@ -112,7 +117,7 @@ def follow(runtime: Runtime, work: Work, *, inline: bool) -> Work:
     current: Work = work
     try:
         with click.progressbar(length=max(1, work.expected), label="importing") as bar:
-            while current.status != COMPLETE:
+            while not current.finished:
                 time.sleep(0.25)
                 current = runtime.works.get(work.id) or current
                 bar.update(current.done - max(0, last_done))

@@ -20,6 +20,7 @@ from stixflow.connectors.enrichment import EnrichmentDispatcher
 from stixflow.db import open_database
 from stixflow.db.migrations import migrate as run_migrations
 from stixflow.ingest.manager import IngestionManager
+from stixflow.pipeline.reaper import WorkReaper
 from stixflow.streams.sync.manager import SyncManager
 from stixflow.worker.loop import Worker
 
@@ -68,7 +69,7 @@ def worker(ctx: click.Context, name: str, parent_pid: int | None) -> None:
 )
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None, worker_count: int | None) -> None:
-    """Run the platform: HTTP API, worker processes and the ingestion manager."""
+    """Run the platform: HTTP API, worker processes, the ingestion manager and the work reaper."""
     settings = settings_of(ctx)
     host = host or settings.http_host
     port = settings.http_port if port is None else port
@@ -80,7 +81,12 @@ def serve(ctx: click.Context, host: str | None, port: int | None, worker_count: 
         supervisor = WorkerSupervisor(worker_count)
         supervisor.start()
         running.callback(supervisor.stop)
-        parts = (IngestionManager(runtime), EnrichmentDispatcher(runtime), SyncManager(runtime))
+        parts = (
+            IngestionManager(runtime),
+            EnrichmentDispatcher(runtime),
+            SyncManager(runtime),
+            WorkReaper(runtime),
+        )
         for part in parts:
             part.start()
             running.callback(part.stop)

@@ -41,5 +41,9 @@ def show(ctx: click.Context, work_id: str) -> None:
         f"{work.expected} expected ({work.progress:.0%})"
     )
     click.echo(f"created {work.created_at}, completed {work.completed_at or '-'}")
+    if work.submitting:
+        click.echo(f"still being submitted: {work.queued} of {work.expected} objects queued")
+    if work.reason:
+        click.echo(f"reason: {work.reason}")
     for error in work.errors:
         click.echo(f"  {error.object_id or '-'}: {error.reason}")

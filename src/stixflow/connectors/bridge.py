@@ -22,6 +22,7 @@ from stixflow.connectors.records import ConnectorRecords
 from stixflow.pipeline.works import WorkStore
 from stixflow.queue.message import ImportMessage
 from stixflow.stix.bundle import normalize, write_order
+from stixflow.stix.limits import too_deep
 
 OPENCTI_KIND = "opencti"
 PUSH_PREFIX = "push_"
@@ -41,7 +42,11 @@ def import_message(queue: str, body: bytes, works: WorkStore) -> ImportMessage:
     """Raises InvalidBundle for a body that is not a usable OpenCTI push message."""
     push = decode_push(body)
     source = source_of_queue(queue)
-    normalized = normalize([_without_empty_lists(obj) for obj in push.objects])
+    # objects too deep to normalise go as they are: the worker refuses them one by one
+    deep, shallow = [], []
+    for obj in push.objects:
+        (deep if too_deep(obj) else shallow).append(obj)
+    normalized = normalize([_without_empty_lists(obj) for obj in shallow])
     work_id = push.work_id
     if work_id is None:
         work_id = works.create(
@@ -51,7 +56,7 @@ def import_message(queue: str, body: bytes, works: WorkStore) -> ImportMessage:
         work_id=work_id,
         seq=-1,
         source=source,
-        objects=write_order(normalized.objects),
+        objects=[*write_order(normalized.objects), *deep],
         user_id=push.applicant_id,
         aliases=normalized.aliases,
         kind=OPENCTI_KIND,

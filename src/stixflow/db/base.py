@@ -45,6 +45,11 @@ class Tx(abc.ABC):
     def lock_keys(self, keys: Sequence[str]) -> None:
         """Serialise writers on these keys until the transaction ends (sorted, no deadlock)."""
 
+    @abc.abstractmethod
+    def savepoint(self) -> AbstractContextManager[None]:
+        """A nested part of the transaction: undone alone when its block raises (the driver's
+        error translated to ``BackendError``), the rest of the transaction going on."""
+
 
 class Database(abc.ABC):
     """A connection factory for one database URL."""

@@ -20,8 +20,11 @@ from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool
 
 from stixflow.db.base import Database, Params, Row, Tx
-from stixflow.errors import BackendError, TransientBackendError
+from stixflow.errors import BackendError, DataRefused, TransientBackendError
 
+#: SQLSTATE classes 22 (data exception), 23 (integrity) and 54 (program limit exceeded: an index
+#: row too large), and psycopg's own refusal of NUL characters in text (a DataError).
+DATA_REFUSED = (psycopg.DataError, psycopg.IntegrityError, pg_errors.ProgramLimitExceeded)
 TRANSIENT = (
     pg_errors.DeadlockDetected,
     pg_errors.SerializationFailure,
@@ -114,6 +117,10 @@ def to_pg(sql: str) -> str:
 
 
 def translate(exc: psycopg.Error) -> BackendError:
+    if isinstance(exc, psycopg.DataError) and "NUL (0x00)" in str(exc):
+        return DataRefused(f"postgresql: {DataRefused.NUL}")
+    if isinstance(exc, DATA_REFUSED):  # before TRANSIENT: class 54 is an OperationalError
+        return DataRefused(f"postgresql: {exc}")
     if isinstance(exc, TRANSIENT):
         return TransientBackendError(f"postgresql: {exc}")
     return BackendError(f"postgresql: {exc}")
@@ -145,6 +152,14 @@ class PostgresTx(Tx):
 
     def rowcount(self, sql: str, params: Params = ()) -> int:
         return self._conn.execute(to_pg(sql), params).rowcount
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        try:
+            with self._conn.transaction():
+                yield
+        except psycopg.Error as exc:
+            raise translate(exc) from exc
 
     def lock_keys(self, keys: Sequence[str]) -> None:
         if keys:

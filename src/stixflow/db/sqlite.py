@@ -1,5 +1,8 @@
 """SQLite: one connection per thread, WAL, writers serialised by ``BEGIN IMMEDIATE``.
 
+Text holding a NUL character is refused (``DataRefused``) as PostgreSQL refuses it, so that both
+back ends store the same things.
+
 A writer waiting for the lock retries every few milliseconds (``_begin_write``) rather than
 through SQLite's busy handler, which sleeps up to 100 ms between tries: with several worker
 processes and a submitter taking turns, those sleeps left the lock free most of the wait.
@@ -15,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from stixflow.db.base import Database, Params, Row, Tx
-from stixflow.errors import BackendError, TransientBackendError
+from stixflow.errors import BackendError, DataRefused, TransientBackendError
 
 BUSY_TIMEOUT_MS = 60_000
 #: First and longest pause between two attempts at the write lock.
@@ -39,7 +42,14 @@ def _is_busy(exc: sqlite3.Error) -> bool:
 def translate(exc: sqlite3.Error) -> BackendError:
     if _is_busy(exc):
         return TransientBackendError(f"sqlite: {exc}")
+    if isinstance(exc, sqlite3.DataError | sqlite3.IntegrityError):
+        return DataRefused(f"sqlite: {exc}")
     return BackendError(f"sqlite: {exc}")
+
+
+def _refuse_nul(params: Params) -> None:
+    if any(type(value) is str and "\x00" in value for value in params):
+        raise DataRefused(f"sqlite: {DataRefused.NUL}")
 
 
 def _begin_write(conn: sqlite3.Connection) -> None:
@@ -70,21 +80,46 @@ class SQLiteTx(Tx):
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
+        self._savepoints = 0
 
     def execute(self, sql: str, params: Params = ()) -> None:
+        _refuse_nul(params)
         self._conn.execute(sql, params)
 
     def executemany(self, sql: str, rows: Sequence[Params]) -> None:
+        for row in rows:
+            _refuse_nul(row)
         self._conn.executemany(sql, rows)
 
     def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        _refuse_nul(params)
         return self._conn.execute(sql, params).fetchall()
 
     def rowcount(self, sql: str, params: Params = ()) -> int:
+        _refuse_nul(params)
         return self._conn.execute(sql, params).rowcount
 
     def lock_keys(self, keys: Sequence[str]) -> None:
         """``BEGIN IMMEDIATE`` already holds the single writer lock."""
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        self._savepoints += 1
+        name = f"sp{self._savepoints}"
+        self._conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except sqlite3.Error as exc:
+            self._undo(name)
+            raise translate(exc) from exc
+        except BaseException:
+            self._undo(name)
+            raise
+        self._conn.execute(f"RELEASE {name}")
+
+    def _undo(self, name: str) -> None:
+        self._conn.execute(f"ROLLBACK TO {name}")
+        self._conn.execute(f"RELEASE {name}")
 
 
 class SQLiteDatabase(Database):

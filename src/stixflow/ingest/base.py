@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from stixflow.access.principal import principal_of
 from stixflow.clock import now
-from stixflow.errors import StixflowError
+from stixflow.errors import SourceError, StixflowError
 from stixflow.ingest.common import Destination, destination_of
 from stixflow.ingest.http import HttpClient
 from stixflow.ingest.records import Ingester, IngesterRecords, SeenItem
@@ -214,9 +214,15 @@ def preview(
     records = IngesterRecords(runtime.db, runtime.secrets)
     found: list[StixObject] = []
     outbound = Outbound.user_check(runtime.settings)
-    with feed.client(ingester, deadline=time.monotonic() + 120.0, outbound=outbound) as http:
-        for page in feed.pages(ingester, http, records):
-            found.extend(page.objects)
-            if len(found) > limit:
-                break
+    try:
+        with feed.client(ingester, deadline=time.monotonic() + 120.0, outbound=outbound) as http:
+            for page in feed.pages(ingester, http, records):
+                found.extend(page.objects)
+                if len(found) > limit:
+                    break
+    except StixflowError:
+        raise
+    except Exception as exc:  # as in ``run_ingester``: what the source sent broke a parser
+        log.exception("preview of %s failed unexpectedly", ingester.name)
+        raise SourceError(f"the source could not be read: internal error: {exc!r}") from exc
     return Preview(found[:limit], fetched=len(found), truncated=len(found) > limit)

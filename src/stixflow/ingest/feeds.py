@@ -4,8 +4,8 @@ Parsed by feedparser (RSS 0.9x/1.0/2.0, Atom 0.3/1.0). Before it sees a byte, th
 checked with defusedxml: a document that declares XML entities (the "billion laughs" and external
 entity attacks) is refused outright. A document that is not well-formed XML is refused too, with
 the parser's message (feedparser would guess at it; a guessed feed is not intelligence). HTML in
-summaries becomes Markdown, so no raw HTML reaches the knowledge base; HTML nested too deeply to
-convert is a ``SourceError``, not a crash.
+summaries becomes Markdown (``markup``: plain text when nested too deep to convert safely), so no
+raw HTML reaches the knowledge base.
 """
 
 from __future__ import annotations
@@ -22,14 +22,12 @@ from xml.etree.ElementTree import ParseError
 import defusedxml
 import defusedxml.ElementTree
 import feedparser
-from markdownify import markdownify
 
 from stixflow.errors import SourceError
 from stixflow.ingest.common import parse_timestamp
+from stixflow.ingest.markup import HTML_HINT, to_markdown
 
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
-_BLANK_LINES = re.compile(r"\n{3,}")
-_HTML_HINT = re.compile(r"<[a-zA-Z/!][^>]*>|&[a-zA-Z#][a-zA-Z0-9]*;")
 
 
 @dataclass(frozen=True)
@@ -134,21 +132,8 @@ def _date(source: Any, keys: tuple[str, ...]) -> datetime | None:
     return None
 
 
-def to_markdown(html: str) -> str:
-    """Clean text or Markdown from an HTML fragment (plain text passes through)."""
-    if not _HTML_HINT.search(html):
-        return html.strip()
-    try:
-        text = markdownify(html, heading_style="ATX", strip=["img", "script", "style"])
-    except RecursionError as exc:  # markdownify walks the HTML tree recursively
-        raise SourceError("an item's HTML is nested too deeply to read") from exc
-    return _BLANK_LINES.sub("\n\n", text).strip()
-
-
 def _text(value: str) -> str:
     """A one-line plain text (titles may carry markup)."""
     return (
-        " ".join(to_markdown(value).split())
-        if _HTML_HINT.search(value)
-        else " ".join(value.split())
+        " ".join(to_markdown(value).split()) if HTML_HINT.search(value) else " ".join(value.split())
     )

@@ -236,7 +236,7 @@ class IngesterRecords:
                 "UPDATE ingesters SET last_run_at = ?, last_error = ?, last_error_at = ?, "
                 "last_run_objects = ?, total_objects = total_objects + ?, "
                 "last_work_id = COALESCE(?, last_work_id), buffering = 0 WHERE id = ?",
-                (stamp, message[:MAX_ERROR], stamp, queued, queued, work_id, ingester_id),
+                (stamp, _shown(message), stamp, queued, queued, work_id, ingester_id),
             )
 
     def record_buffering(self, ingester_id: str, buffering: bool) -> None:
@@ -272,3 +272,9 @@ class IngesterRecords:
             "DO UPDATE SET generation = excluded.generation",
             [(ingester_id, i.key, i.name, i.published, generation, stamp) for i in items],
         )
+
+
+def _shown(message: str) -> str:
+    """An error as stored: cut to ``MAX_ERROR``, NUL characters (which a remote may send, and
+    no back end stores) shown as ``\\0``."""
+    return message[:MAX_ERROR].replace("\x00", "\\0")

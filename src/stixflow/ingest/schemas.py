@@ -37,8 +37,9 @@ Url = Annotated[
     StringConstraints(strip_whitespace=True, max_length=2000, pattern=r"^https?://[\x21-\x7e]+$"),
     AfterValidator(no_credentials),
 ]
-Text = Annotated[str, StringConstraints(max_length=5000)]
-Pem = Annotated[str, StringConstraints(max_length=100_000)]
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold U+0000: refused alike on every back end
+Text = Annotated[str, StringConstraints(max_length=5000, pattern=NO_NUL)]
+Pem = Annotated[str, StringConstraints(max_length=100_000, pattern=NO_NUL)]
 Username = Annotated[
     str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^:\x00-\x1f\x7f]+$")
 ]

@@ -31,6 +31,7 @@ class DeadLetters:
     def add(self, *, queue: str, body: bytes, reason: str, attempts: int) -> None:
         """Keep a failed message; the objects it carried count as failed on its work."""
         message = _decode(body)
+        reason = reason.replace("\x00", "\\0")  # an error may quote data; no back end stores NUL
         with self.db.transaction() as tx:
             tx.execute(
                 "INSERT INTO dead_letters (queue, body, reason, attempts, work_id, created_at) "

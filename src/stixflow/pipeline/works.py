@@ -3,6 +3,17 @@
 A work, with its errors, is seen by its owner only (``WorkViewer``): the user it was submitted
 as, and for a work of a registered connector, that connector's user too; administrators see
 every work. Its errors name objects and properties, never values (``stixflow.stix.validate``).
+
+Statuses: ``pending`` (nothing processed yet), ``in_progress``, ``complete`` (every expected
+object processed or failed) and ``failed`` (the work cannot complete: its submit stopped
+half-way, or it made no progress for too long with nothing of it left in its queue; ``reason``
+says which, see ``pipeline.reaper``). A failed work that does reach its count after all (the
+rest of its messages were only slow) becomes complete.
+
+While a submit queues a work's chunks, ``submitting`` counts the submits under way and
+``submit_updated_at`` is their heartbeat (renewed at every batch of chunks queued, with
+``queued``, the objects queued so far); ``progress_at`` is the last time anything happened
+to the work.
 """
 
 from __future__ import annotations
@@ -14,12 +25,17 @@ from dataclasses import dataclass, field
 from stixflow.clock import now
 from stixflow.db.base import Database, Tx
 from stixflow.errors import NotFound
+from stixflow.stix.repair import REPAIRED
 
 MAX_ERRORS = 100
-PENDING, IN_PROGRESS, COMPLETE = "pending", "in_progress", "complete"
+PENDING, IN_PROGRESS, COMPLETE, FAILED = "pending", "in_progress", "complete", "failed"
+#: Statuses a work leaves by itself (it completes) or through the reaper (it fails).
+ACTIVE = (PENDING, IN_PROGRESS)
 WORK_COLUMNS = (
-    "id, name, source, user_id, status, expected, processed, failed, created_at, completed_at"
+    "id, name, source, user_id, status, expected, processed, failed, created_at, completed_at, "
+    "submitting, queued, submit_updated_at, progress_at, reason"
 )
+NUL = "\x00"
 
 
 @dataclass(frozen=True)
@@ -46,8 +62,14 @@ EVERYONE = WorkViewer(None, sees_all=True)
 
 @dataclass
 class WorkError:
+    """An object that failed, or (``is_repair``) a note of what was repaired in one that did not."""
+
     object_id: str | None
     reason: str
+
+    @property
+    def is_repair(self) -> bool:
+        return self.reason.startswith(REPAIRED)
 
 
 @dataclass
@@ -62,6 +84,11 @@ class Work:
     failed: int
     created_at: str
     completed_at: str | None
+    submitting: int = 0
+    queued: int = 0
+    submit_updated_at: str | None = None
+    progress_at: str | None = None
+    reason: str | None = None
     errors: list[WorkError] = field(default_factory=list)
 
     @property
@@ -71,6 +98,11 @@ class Work:
     @property
     def progress(self) -> float:
         return 1.0 if self.expected == 0 else min(1.0, self.done / self.expected)
+
+    @property
+    def finished(self) -> bool:
+        """Complete or failed: nothing more will happen to it by itself."""
+        return self.status not in ACTIVE
 
 
 def refused_errors(object_ids: Sequence[str]) -> list[WorkError]:
@@ -88,22 +120,36 @@ class WorkStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def create(self, *, name: str, source: str, user_id: str | None, expected: int) -> Work:
+    def create(
+        self,
+        *,
+        name: str,
+        source: str,
+        user_id: str | None,
+        expected: int,
+        submitting: bool = False,
+    ) -> Work:
+        """A new work; ``submitting``: its chunks are about to be queued (``queued`` and
+        ``end_submit`` follow)."""
+        stamp = now()
         work = Work(
             id=str(uuid.uuid4()),
-            name=name,
+            name=name.replace(NUL, ""),
             source=source,
             user_id=user_id,
             status=PENDING if expected else COMPLETE,
             expected=expected,
             processed=0,
             failed=0,
-            created_at=now(),
-            completed_at=None if expected else now(),
+            created_at=stamp,
+            completed_at=None if expected else stamp,
+            submitting=int(submitting),
+            submit_updated_at=stamp if submitting else None,
+            progress_at=stamp,
         )
         with self.db.transaction() as tx:
             tx.execute(
-                f"INSERT INTO works ({WORK_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                f"INSERT INTO works ({WORK_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     work.id,
                     work.name,
@@ -115,6 +161,11 @@ class WorkStore:
                     0,
                     work.created_at,
                     work.completed_at,
+                    work.submitting,
+                    0,
+                    work.submit_updated_at,
+                    work.progress_at,
+                    None,
                 ),
             )
         return work
@@ -141,11 +192,82 @@ class WorkStore:
             raise NotFound(f"no work {work_id}")
         tx.execute(
             "UPDATE works SET expected = expected + ?, seq_next = seq_next + ?, "
-            f"status = CASE WHEN ? > 0 THEN '{IN_PROGRESS}' ELSE status END, "
-            "completed_at = CASE WHEN ? > 0 THEN NULL ELSE completed_at END WHERE id = ?",
+            f"status = CASE WHEN ? > 0 AND status <> '{FAILED}' THEN '{IN_PROGRESS}' "
+            "ELSE status END, "
+            f"completed_at = CASE WHEN ? > 0 AND status <> '{FAILED}' THEN NULL "
+            "ELSE completed_at END WHERE id = ?",
             (expected, chunks, expected, expected, work_id),
         )
         return int(seq)
+
+    # -- the submit's heartbeat ---------------------------------------------------------------
+
+    def begin_submit(self, tx: Tx, work_id: str) -> None:
+        """One more submit queues chunks into an existing work (a connector's)."""
+        stamp = now()
+        tx.execute(
+            "UPDATE works SET submitting = submitting + 1, submit_updated_at = ?, progress_at = ? "
+            "WHERE id = ?",
+            (stamp, stamp, work_id),
+        )
+
+    def queued_more(self, work_id: str, count: int) -> None:
+        """``count`` more objects are on the queue: the submit is alive."""
+        stamp = now()
+        with self.db.transaction() as tx:
+            tx.execute(
+                "UPDATE works SET queued = queued + ?, submit_updated_at = ?, progress_at = ? "
+                "WHERE id = ?",
+                (count, stamp, stamp, work_id),
+            )
+
+    def end_submit(self, work_id: str) -> None:
+        """A submit queued everything it had."""
+        with self.db.transaction() as tx:
+            tx.execute(
+                "UPDATE works SET submitting = CASE WHEN submitting > 0 THEN submitting - 1 "
+                "ELSE 0 END WHERE id = ?",
+                (work_id,),
+            )
+
+    # -- failing ------------------------------------------------------------------------------
+
+    def fail(
+        self, work_id: str, reason: str, *, only_if: str = "", params: Sequence[object] = ()
+    ) -> bool:
+        """Mark an unfinished work failed with ``reason``; False when it was finished already
+        or ``only_if`` (an SQL condition, checked in the same statement) does not hold."""
+        guard = f" AND ({only_if})" if only_if else ""
+        with self.db.transaction() as tx:
+            changed = tx.rowcount(
+                f"UPDATE works SET status = '{FAILED}', reason = ?, completed_at = ?, "
+                f"submitting = 0 WHERE id = ? AND status IN ('{PENDING}', '{IN_PROGRESS}')"
+                f"{guard}",
+                (_printable(reason), now(), work_id, *params),
+            )
+        return changed > 0
+
+    def stalled_submits(self, before: str) -> list[Work]:
+        """Unfinished works whose submit is still under way but gave no sign since ``before``."""
+        return self._select(
+            f"status IN ('{PENDING}', '{IN_PROGRESS}') AND submitting > 0 "
+            "AND submit_updated_at < ?",
+            (before,),
+        )
+
+    def stalled(self, before: str) -> list[Work]:
+        """Unfinished works, fully queued, with objects still to process and no progress since
+        ``before``."""
+        return self._select(
+            f"status IN ('{PENDING}', '{IN_PROGRESS}') AND submitting = 0 "
+            "AND processed + failed < expected AND COALESCE(progress_at, created_at) < ?",
+            (before,),
+        )
+
+    def _select(self, where: str, params: Sequence[object]) -> list[Work]:
+        with self.db.read() as tx:
+            found = tx.fetchall(f"SELECT {WORK_COLUMNS} FROM works WHERE {where}", params)
+        return [Work(*row) for row in found]
 
     def mark_processed(
         self, work_id: str, *, message: str | None = None, in_error: bool = False
@@ -198,25 +320,32 @@ class WorkStore:
             "AND (multipart = 0 OR processed_at IS NOT NULL)"
         )
         tx.execute(
-            "UPDATE works SET processed = processed + ?, failed = failed + ?, "
-            f"status = CASE WHEN {done} THEN '{COMPLETE}' ELSE '{IN_PROGRESS}' END, "
-            f"completed_at = CASE WHEN {done} THEN ? ELSE NULL END WHERE id = ?",
-            (processed, failed, stamp, work_id),
+            "UPDATE works SET processed = processed + ?, failed = failed + ?, progress_at = ?, "
+            f"status = CASE WHEN {done} THEN '{COMPLETE}' WHEN status = '{FAILED}' "
+            f"THEN '{FAILED}' ELSE '{IN_PROGRESS}' END, "
+            f"completed_at = CASE WHEN {done} THEN ? WHEN status = '{FAILED}' "
+            "THEN completed_at ELSE NULL END WHERE id = ?",
+            (processed, failed, stamp, stamp, work_id),
         )
         if errors:
             kept = int(tx.scalar("SELECT COUNT(*) FROM work_errors WHERE work_id = ?", (work_id,)))
             room = max(0, MAX_ERRORS - kept)
             tx.executemany(
                 "INSERT INTO work_errors (work_id, object_id, reason, created_at) VALUES (?,?,?,?)",
-                [(work_id, e.object_id, e.reason, stamp) for e in errors[:room]],
+                [
+                    (work_id, _printable(e.object_id), _printable(e.reason), stamp)
+                    for e in errors[:room]
+                ],
             )
 
     def reopen(self, tx: Tx, work_id: str, *, failed: int) -> None:
         """A dead-lettered chunk is retried: its objects stop counting as failed."""
         tx.execute(
-            f"UPDATE works SET failed = failed - ?, status = '{IN_PROGRESS}', completed_at = NULL "
+            "UPDATE works SET failed = failed - ?, progress_at = ?, "
+            f"status = CASE WHEN status = '{FAILED}' THEN status ELSE '{IN_PROGRESS}' END, "
+            f"completed_at = CASE WHEN status = '{FAILED}' THEN completed_at ELSE NULL END "
             "WHERE id = ?",
-            (failed, work_id),
+            (failed, now(), work_id),
         )
 
     def get(self, work_id: str, *, viewer: WorkViewer = EVERYONE) -> Work | None:
@@ -252,3 +381,8 @@ class WorkStore:
                 [*params, limit],
             )
         return [Work(*row) for row in found]
+
+
+def _printable(text: str | None) -> str | None:
+    """``text`` with NUL characters shown as ``\\0`` (PostgreSQL text cannot hold them)."""
+    return None if text is None else text.replace(NUL, "\\0")

@@ -12,9 +12,14 @@ value may be what a marking protects (an indicator's pattern, a description).
 On top of the schemas, ``Validator.check`` applies the STIX 2.1 "MUST" rules that matter for
 ingestion and that a JSON schema cannot express: the id matches the type (section 2.9), timestamps
 are real dates and ordered (``modified >= created``, ``valid_until > valid_from``…, section 3.2
-and each object's section), and STIX patterns parse (section 9). ``stix2-validator`` stays the
-reference (about 60 s on enterprise ATT&CK, where this takes about one second); tests
-compare both.
+and each object's section), identifiers have a type of at most 250 characters (section 2.9),
+and STIX patterns parse (section 9). ``stix2-validator`` stays the reference (about 60 s on
+enterprise ATT&CK, where this takes about one second); tests compare both.
+
+``check`` never raises on hostile input: an object nested deeper than ``limits.MAX_DEPTH`` is
+refused before the schema sees it, a pattern nested deeper than ``MAX_PATTERN_DEPTH`` or longer
+than ``MAX_PATTERN_CHARS`` before the (recursive, ANTLR) pattern parser sees it, and whatever
+that parser raises becomes the object's reason.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import jsonschema_rs
 import orjson
 from stix2patterns.validator import run_validator
 
+from stixflow.stix.limits import depth_reason, too_deep
 from stixflow.stix.timestamps import TIMESTAMP_RE, sort_key
 
 _SCHEMA_BASE = "http://raw.githubusercontent.com/oasis-open/cti-stix2-json-schemas/stix2.1/schemas/"
@@ -39,6 +45,12 @@ _COMMON_TYPES = ("marking-definition", "language-content", "extension-definition
 _UUID_RE = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
 _MAX_REASON = 300
 _PATTERN_POSITION = re.compile(r"line (\d+:\d+)")
+#: STIX 2.1 section 2.9: an identifier is ``type--UUID``; section 2.10: a type has 3 to 250
+#: characters. Longer references are refused (PostgreSQL could not index them either).
+MAX_TYPE_CHARS = 250
+#: Parentheses and brackets a pattern may nest; the parser recurses about ten frames per level.
+MAX_PATTERN_DEPTH = 100
+MAX_PATTERN_CHARS = 100_000
 
 #: Pairs (later, operator, earlier) that STIX 2.1 orders, per type; ``modified >= created`` always.
 _ORDERED: dict[str, tuple[tuple[str, str, str], ...]] = {
@@ -91,11 +103,13 @@ class Validator:
         reason = _check_identity(obj)
         if reason is not None:
             return reason
+        if too_deep(obj):
+            return f"'(object)': {depth_reason()}"
         schema_errors = self._schema_for(obj).iter_errors(obj)
         reason = _best_reason(schema_errors)
         if reason is not None:
             return reason
-        return _check_timestamps(obj) or _check_pattern(obj)
+        return _check_refs(obj) or _check_timestamps(obj) or _check_pattern(obj)
 
     def compile_all(self) -> None:
         """Compile every schema now rather than inside the first checks of each type.
@@ -268,15 +282,69 @@ def _check_order(obj: dict, later: str, operator: str, earlier: str) -> str | No
     return f"'{later}': must be {word} '{earlier}'"
 
 
+def _check_refs(obj: dict) -> str | None:
+    """Top-level references (the ones stored in indexed columns) have a type of at most
+    ``MAX_TYPE_CHARS`` characters; the schema checks only their shape."""
+    for key, value in obj.items():
+        if key.endswith("_ref"):
+            refs = [value]
+        elif key.endswith("_refs") and isinstance(value, list):
+            refs = value
+        else:
+            continue
+        for ref in refs:
+            if isinstance(ref, str) and len(ref.partition("--")[0]) > MAX_TYPE_CHARS:
+                return (
+                    f"'{key}': not an identifier: its type is longer than {MAX_TYPE_CHARS} "
+                    "characters"
+                )
+    return None
+
+
 def _check_pattern(obj: dict) -> str | None:
     if obj["type"] != "indicator" or obj.get("pattern_type") != "stix":
         return None
     pattern = obj.get("pattern")
     if not isinstance(pattern, str):
         return None
-    errors = run_validator(pattern, stix_version="2.1")
+    too_big = pattern_bounds(pattern)
+    if too_big is not None:
+        return f"'pattern': {too_big}"
+    try:
+        errors = run_validator(pattern, stix_version="2.1")
+    except RecursionError:
+        return "'pattern': too complex to parse (too many nested expressions or operators)"
+    except Exception as exc:  # the parser's own bugs (an empty pattern raises UnboundLocalError)
+        return _shorten(f"'pattern': the pattern parser failed: {type(exc).__name__}: {exc}")
     if not errors:
         return None
     where = _PATTERN_POSITION.search(str(errors[0]))
     at = f" (error at line {where.group(1)})" if where else ""
     return f"'pattern': not a valid STIX 2.1 pattern{at}"
+
+
+def pattern_bounds(pattern: str) -> str | None:
+    """Why ``pattern`` is too big to hand to the parser, or None.
+
+    Counts the nesting of parentheses and brackets outside quoted literals (``'…'``, where a
+    backslash escapes the next character), in one pass without recursion.
+    """
+    if len(pattern) > MAX_PATTERN_CHARS:
+        return f"longer than {MAX_PATTERN_CHARS:,} characters"
+    depth = deepest = 0
+    quoted = escaped = False
+    for char in pattern:
+        if quoted:
+            escaped, quoted = (False, True) if escaped else (char == "\\", char != "'")
+        elif char == "'":
+            quoted = True
+        elif char in "([":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")]":
+            depth -= 1
+    if deepest > MAX_PATTERN_DEPTH:
+        return (
+            f"nested {deepest} levels deep (parentheses and brackets); at most {MAX_PATTERN_DEPTH}"
+        )
+    return None

@@ -40,10 +40,12 @@ class PreparedWrite:
         for obj in self.objects:
             self.wanted.add(obj["id"])
             self.wanted.update(top_level_refs(obj))
-            data = rows.to_json(obj)
-            self._entries[id(obj)] = PreparedObject(
-                obj, rows.object_row(obj, data, seen_at, seen_at), events.pack(data.encode())
-            )
+            try:
+                data = rows.to_json(obj)
+                row = rows.object_row(obj, data, seen_at, seen_at)
+            except (TypeError, ValueError):  # left to ``upsert``, where it fails that object
+                continue
+            self._entries[id(obj)] = PreparedObject(obj, row, events.pack(data.encode()))
 
     def covers(self, objects: Sequence[StixObject]) -> bool:
         """True when ``objects`` are the very objects this was prepared from, in order."""

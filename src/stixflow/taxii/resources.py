@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from stixflow import __version__
-from stixflow.pipeline.works import COMPLETE, Work
+from stixflow.pipeline.works import FAILED, Work
 from stixflow.taxii.media import STIX_21, TAXII_21
 from stixflow.taxii.reader import Entry, Page
 
@@ -90,20 +90,26 @@ def added_headers(entries: list[Entry]) -> dict[str, str]:
 def status(work: Work, versions: dict[str, str]) -> dict[str, Any]:
     """The status of a push (§4.3.1): counts from the work, failures with their reasons.
 
+    A failed work (``x_stixflow_reason`` says why) is complete: the objects it misses count as
+    failures, as they will never come.
+
     ``failures`` lists every failed object while the work kept every reason (up to the work's
     cap); past it the list would disagree with ``failure_count``, so only a sample is given, as
     ``x_stixflow_failure_sample``.
     """
-    pending = max(0, work.expected - work.processed - work.failed)
+    missing = max(0, work.expected - work.processed - work.failed)
+    lost = missing if work.status == FAILED else 0  # a failed work will never get them
     body: dict[str, Any] = {
         "id": work.id,
-        "status": "complete" if work.status == COMPLETE else "pending",
+        "status": "complete" if work.finished else "pending",
         "request_timestamp": work.created_at,
         "total_count": work.expected,
         "success_count": work.processed,
-        "failure_count": work.failed,
-        "pending_count": pending,
+        "failure_count": work.failed + lost,
+        "pending_count": missing - lost,
     }
+    if work.reason:
+        body["x_stixflow_reason"] = work.reason
     failures = [
         {
             "id": error.object_id or "",
@@ -111,8 +117,9 @@ def status(work: Work, versions: dict[str, str]) -> dict[str, Any]:
             "message": error.reason,
         }
         for error in work.errors
+        if not error.is_repair
     ]
-    if failures and len(failures) == work.failed:
+    if failures and len(failures) == body["failure_count"]:
         body["failures"] = failures
     elif failures:
         body["x_stixflow_failure_sample"] = failures

@@ -75,6 +75,13 @@ class Worker:
         except InvalidBundle as exc:
             self._dead_letter(delivery, str(exc))
             return
+        except StixflowError as exc:  # opening a pycti message's work: retry
+            self._retry(delivery, exc)
+            return
+        except Exception as exc:  # what cannot be decoded now never will be: no retry
+            log.exception("%s: undecodable message", self.name)
+            self._dead_letter(delivery, f"undecodable: {type(exc).__name__}: {exc}")
+            return
         try:
             outcome = apply_message(self.runtime, message, self.validator)
         except StixflowError as exc:  # transient back-end errors included: retry, then dead-letter

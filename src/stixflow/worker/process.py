@@ -5,22 +5,47 @@ version they cannot read whole is refused alone and counted failed.
 
 The store write, the work counters and the "this chunk was applied" mark share one transaction,
 so a message redelivered after a crash is applied once; the broker is acked only after commit.
+
+One bad object fails alone: checking an object turns whatever it raises into that object's
+error, and when the write of the valid objects fails for a reason in the data (``DATA_ERRORS``:
+the database refused a value, or the object could not be serialised or merged) they are written
+again one by one, each in a savepoint of the same transaction, so the one that fails is undone
+alone and counted as failed. Transient back-end errors still fail the whole message, to be
+retried.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from stixflow.access.principal import writer_access
 from stixflow.clock import now
 from stixflow.connectors.bridge import OPENCTI_KIND
+from stixflow.db.base import Tx
+from stixflow.errors import DataRefused, InvalidInput, StixflowError
 from stixflow.pipeline.works import WorkError, refused_errors
 from stixflow.queue.message import ImportMessage
 from stixflow.runtime import Runtime
-from stixflow.stix.repair import repair
+from stixflow.stix.limits import depth_reason, too_deep
+from stixflow.stix.repair import nul_note, remove_nul, repair
 from stixflow.stix.validate import Validator
-from stixflow.store.base import Provenance, StixObject
+from stixflow.store.base import Access, Provenance, StixObject
 from stixflow.store.prepared import PreparedWrite
+
+log = logging.getLogger("stixflow.worker")
+
+#: Errors of a write that come from the data written, not from the back end's health.
+DATA_ERRORS: tuple[type[BaseException], ...] = (
+    DataRefused,
+    InvalidInput,
+    TypeError,
+    ValueError,
+    OverflowError,
+    RecursionError,
+)
+MAX_REASON = 300
 
 
 @dataclass
@@ -30,51 +55,139 @@ class Outcome:
     duplicate: bool = False
 
 
-def split_valid(
-    objects: list[StixObject], validator: Validator
-) -> tuple[list[StixObject], list[WorkError]]:
-    valid, errors = [], []
+@dataclass
+class Checked:
+    """A message's objects sorted out: the ones to write, the refused ones, repair notes."""
+
+    valid: list[StixObject] = field(default_factory=list)
+    errors: list[WorkError] = field(default_factory=list)
+    notes: list[WorkError] = field(default_factory=list)
+
+
+def check_objects(objects: Sequence[object], validator: Validator) -> Checked:
+    checked = Checked()
     for obj in objects:
-        reason = validator.check(obj) if isinstance(obj, dict) else "not a JSON object"
-        if reason is not None and isinstance(obj, dict):
-            repaired = repair(obj)
-            if repaired is not None and validator.check(repaired) is None:
-                obj, reason = repaired, None
-        if reason is None:
-            valid.append(obj)
-        else:
-            object_id = obj.get("id") if isinstance(obj, dict) else None
-            errors.append(WorkError(object_id if isinstance(object_id, str) else None, reason))
-    return valid, errors
+        try:
+            _check_one(obj, validator, checked)
+        except Exception as exc:  # whatever a hostile object makes a checker raise
+            log.warning("checking %s raised %r", _id_of(obj), exc)
+            checked.errors.append(WorkError(_id_of(obj), _describe("could not be checked", exc)))
+    return checked
+
+
+def _check_one(obj: object, validator: Validator, checked: Checked) -> None:
+    if not isinstance(obj, dict):
+        checked.errors.append(WorkError(None, "not a JSON object"))
+        return
+    if too_deep(obj):  # before anything that walks the object recursively
+        checked.errors.append(WorkError(_id_of(obj), depth_reason()))
+        return
+    obj, paths = remove_nul(obj)
+    reason = validator.check(obj)
+    if reason is not None:
+        repaired = repair(obj)
+        if repaired is not None and validator.check(repaired) is None:
+            obj, reason = repaired, None
+    if reason is not None:
+        checked.errors.append(WorkError(_id_of(obj), reason))
+        return
+    if paths:
+        checked.notes.append(WorkError(_id_of(obj), nul_note(paths)))
+    checked.valid.append(obj)
 
 
 def apply_message(runtime: Runtime, message: ImportMessage, validator: Validator) -> Outcome:
-    valid, errors = split_valid(message.objects, validator)
+    checked = check_objects(message.objects, validator)
     provenance = Provenance(seen_at=now(), user_id=message.user_id, source=message.source)
-    prepared = PreparedWrite(valid, seen_at=provenance.seen_at)  # outside the write lock
+    prepared = PreparedWrite(checked.valid, seen_at=provenance.seen_at)  # outside the write lock
     with runtime.db.transaction() as tx:
         if message.kind == OPENCTI_KIND:
             if len(message.objects) > 1:  # pycti expected one object per message
                 runtime.works.extend(tx, message.work_id, expected=len(message.objects) - 1)
         elif not runtime.works.claim_message(tx, message.work_id, message.seq):
             return Outcome(0, 0, duplicate=True)
-        writer = writer_access(tx, message.user_id)
-        written = runtime.store.upsert(
-            tx,
-            valid,
-            provenance=provenance,
-            aliases=message.aliases,
-            overwrite=message.overwrite,
-            prepared=prepared,
-            writer=writer,
-        )
+        access = writer_access(tx, message.user_id)
+        writer = _Writer(runtime, tx, message, provenance, access)
+        write_errors = writer.write(checked.valid, prepared)
         for object_id in message.deletions:
             runtime.store.delete_in(
-                tx, object_id, provenance=provenance, keep_shared=True, writer=writer
+                tx, object_id, provenance=provenance, keep_shared=True, writer=access
             )
-        errors.extend(refused_errors(written.refused))
-        processed = len(valid) - len(written.refused) + len(message.deletions)
+        processed = len(checked.valid) - len(write_errors) + len(message.deletions)
+        failed = len(checked.errors) + len(write_errors)
         runtime.works.record(
-            tx, message.work_id, processed=processed, failed=len(errors), errors=errors
+            tx,
+            message.work_id,
+            processed=processed,
+            failed=failed,
+            errors=[*checked.errors, *write_errors, *checked.notes],
         )
-    return Outcome(processed, len(errors))
+    return Outcome(processed, failed)
+
+
+class _Writer:
+    """Writes a message's valid objects: all at once, or one by one when that fails."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        tx: Tx,
+        message: ImportMessage,
+        provenance: Provenance,
+        access: Access,
+    ) -> None:
+        self.runtime = runtime
+        self.tx = tx
+        self.message = message
+        self.provenance = provenance
+        self.access = access
+
+    def write(self, objects: list[StixObject], prepared: PreparedWrite) -> list[WorkError]:
+        """Write ``objects``; the errors of those that could not be written (undone alone) or
+        that the writer may not change (``refused_errors``)."""
+        if not objects:
+            return []
+        try:
+            with self.tx.savepoint():
+                return refused_errors(self._upsert(objects, prepared))
+        except DATA_ERRORS as exc:
+            log.warning(
+                "work %s: writing %d objects failed (%r): one by one now",
+                self.message.work_id,
+                len(objects),
+                exc,
+            )
+        return self._one_by_one(objects)
+
+    def _one_by_one(self, objects: list[StixObject]) -> list[WorkError]:
+        errors = []
+        for obj in objects:
+            try:
+                with self.tx.savepoint():
+                    errors.extend(refused_errors(self._upsert([obj], None)))
+            except DATA_ERRORS as exc:
+                errors.append(WorkError(_id_of(obj), _describe("could not be written", exc)))
+        return errors
+
+    def _upsert(self, objects: list[StixObject], prepared: PreparedWrite | None) -> list[str]:
+        """Write ``objects``; the ids of those the writer may not change."""
+        return self.runtime.store.upsert(
+            self.tx,
+            objects,
+            provenance=self.provenance,
+            aliases=self.message.aliases,
+            overwrite=self.message.overwrite,
+            prepared=prepared,
+            writer=self.access,
+        ).refused
+
+
+def _id_of(obj: object) -> str | None:
+    object_id = obj.get("id") if isinstance(obj, dict) else None
+    return object_id if isinstance(object_id, str) else None
+
+
+def _describe(what: str, exc: BaseException) -> str:
+    detail = str(exc) if isinstance(exc, StixflowError) else f"{type(exc).__name__}: {exc}"
+    reason = f"{what}: {detail}"
+    return reason if len(reason) <= MAX_REASON else reason[: MAX_REASON - 1] + "…"

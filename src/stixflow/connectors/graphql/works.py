@@ -15,14 +15,15 @@ from graphql import GraphQLResolveInfo
 from stixflow.access.capabilities import Capability
 from stixflow.connectors.graphql.context import Context, context_of
 from stixflow.errors import NotFound
-from stixflow.pipeline.works import COMPLETE, IN_PROGRESS, Work, WorkError, WorkViewer
+from stixflow.pipeline.works import COMPLETE, FAILED, IN_PROGRESS, Work, WorkError, WorkViewer
 
 query = QueryType()
 mutation = MutationType()
 work_edit = ObjectType("WorkEditMutations")
 
 API = Capability.CONNECTORAPI
-STATUS = {IN_PROGRESS: "progress", COMPLETE: "complete"}
+#: OpenCTI knows no failed work: a failed one is finished ("complete"), its reason an error.
+STATUS = {IN_PROGRESS: "progress", COMPLETE: "complete", FAILED: "complete"}
 
 
 def work_node(work: Work) -> dict[str, Any]:
@@ -45,7 +46,7 @@ def work_node(work: Work) -> dict[str, Any]:
         "messages": [],
         "errors": [
             {"timestamp": None, "message": e.reason, "sequence": None, "source": e.object_id}
-            for e in work.errors
+            for e in ([WorkError(None, work.reason)] if work.reason else []) + work.errors
         ],
     }
 
