@@ -1,6 +1,10 @@
 """The OpenCTI-compatible GraphQL surface (``POST /graphql``) that pycti's connector helper
-talks to: a small real schema (``schema.graphql``, Ariadne) whose resolvers are thin calls into
-``ConnectorService`` and the work store. Errors come back as ``{"errors": [{"message", "name"}]}``.
+talks to: a real schema (Ariadne) whose resolvers are thin calls into our services and stores.
+Errors come back as ``{"errors": [{"message", "name"}]}``.
+
+One OpenCTI area per module: ``<area>.py`` holds its resolvers and lists them in ``BINDABLES``,
+``<area>.graphql`` its part of the schema (``base.graphql`` what the areas share). An area is
+served once it is in ``AREAS``.
 """
 
 from __future__ import annotations
@@ -20,9 +24,15 @@ IDENTITY_INPUT = "IdentityAddInput"
 IDENTITY_INPUT_COPIES = ("OrganizationAddInput", "IndividualAddInput", "SystemAddInput")
 
 
+AREAS = (connectors, works, knowledge)
+
+
 def load_sdl() -> str:
-    """The schema text, with OpenCTI's per-class identity inputs copied from one block."""
-    sdl = (resources.files(__package__) / "schema.graphql").read_text(encoding="utf-8")
+    """The schema text of every area, with OpenCTI's per-class identity inputs copied from one
+    block."""
+    folder = resources.files(__package__)
+    names = ["base", *(area.__name__.rsplit(".", 1)[1] for area in AREAS)]
+    sdl = "\n\n".join((folder / f"{name}.graphql").read_text(encoding="utf-8") for name in names)
     start = sdl.index(f"input {IDENTITY_INPUT} {{")
     block = sdl[start : sdl.index("}", start) + 1]
     copies = [block.replace(IDENTITY_INPUT, name) for name in IDENTITY_INPUT_COPIES]
@@ -30,17 +40,8 @@ def load_sdl() -> str:
 
 
 def build_schema() -> GraphQLSchema:
-    return make_executable_schema(
-        load_sdl(),
-        connectors.query,
-        connectors.mutation,
-        works.query,
-        works.mutation,
-        works.work_edit,
-        knowledge.query,
-        knowledge.mutation,
-        any_scalar,
-    )
+    bindables = [bindable for area in AREAS for bindable in area.BINDABLES]
+    return make_executable_schema(load_sdl(), *bindables, any_scalar)
 
 
 def format_error(error: GraphQLError, debug: bool = False) -> dict[str, Any]:

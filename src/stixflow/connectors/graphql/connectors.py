@@ -142,3 +142,6 @@ def resolve_bundle_push(
         default_markings=context.default_markings,
     )
     return True
+
+
+BINDABLES = (query, mutation)

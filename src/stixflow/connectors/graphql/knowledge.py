@@ -167,3 +167,6 @@ def resolve_markings(
             "globalCount": len(found),
         },
     }
+
+
+BINDABLES = (query, mutation)

@@ -179,3 +179,6 @@ def resolve_delete(edit: dict[str, str], info: GraphQLResolveInfo) -> str:
     context = context_of(info, API)
     context.runtime.works.delete(_work(context, edit["id"]).id)
     return edit["id"]
+
+
+BINDABLES = (query, mutation, work_edit)
