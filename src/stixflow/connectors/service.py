@@ -183,6 +183,7 @@ class ConnectorService:
         """Heartbeat with the connector's state (ignored, once, after a reset)."""
         if state is not None and len(state) > MAX_STATE_BYTES:
             raise InvalidInput(f"state is over {MAX_STATE_BYTES} bytes")
+        self._operated(connector_id)
         with self.runtime.db.transaction() as tx:
             return self.records.ping(tx, connector_id, state=state, info=info)
 
@@ -237,8 +238,21 @@ class ConnectorService:
 
     # -- works and data ------------------------------------------------------------------
 
-    def open_work(self, connector_id: str, *, name: str, multipart: bool = False) -> Work:
+    def _operated(self, connector_id: str) -> Connector:
+        """A registered connector the actor runs: its own user (who registered it), or an
+        administrator. Pings, state, works and pushes of another user's connector are refused:
+        its data would be written with that user's rights."""
         connector = self.records.get(connector_id)
+        if self.actor.is_admin or (
+            connector.user_id is not None and connector.user_id == self.actor.user_id
+        ):
+            return connector
+        raise AccessDenied(
+            Capability.CONNECTORAPI, f"connector {connector_id} is run by another user"
+        )
+
+    def open_work(self, connector_id: str, *, name: str, multipart: bool = False) -> Work:
+        connector = self._operated(connector_id)
         return self.runtime.works.open(
             name=name,
             source=connector.id,
@@ -263,7 +277,7 @@ class ConnectorService:
     ) -> Work:
         """The HTTP queue protocol: queue a bundle on the connector's push queue, counted on
         ``work_id`` (a work it opened) or on a new work."""
-        connector = self.records.get(connector_id)
+        connector = self._operated(connector_id)
         if work_id is not None and self.work_of(work_id).source != connector.id:
             raise Conflict(f"work {work_id} does not belong to connector {connector_id}")
         return self.runtime.submitter.submit(
