@@ -159,6 +159,29 @@ def test_a_wrong_current_password_counts_as_a_login_failure(client: TestClient) 
     assert client.put("/api/me/password", json=right, headers=headers).status_code == 429
 
 
+@pytest.mark.usefixtures("users")
+def test_a_new_password_ends_the_sessions_of_the_old_one(client: TestClient) -> None:
+    """Sessions signed in with the old password end (own change or an administrator's); API
+    tokens stay."""
+    first = attempt(client, ALICE, PASSWORD).json()["token"]["token"]
+    second = attempt(client, ALICE, PASSWORD).json()["token"]["token"]
+    headers = {"Authorization": f"Bearer {first}"}
+    api_token = client.post("/api/me/tokens", json={"name": "script"}, headers=headers).json()
+    change = {"current_password": PASSWORD, "password": "a new password"}
+    assert client.put("/api/me/password", json=change, headers=headers).status_code < 300
+    for session in (first, second):
+        seen = client.get("/api/me", headers={"Authorization": f"Bearer {session}"})
+        assert seen.status_code == 401
+    script = {"Authorization": f"Bearer {api_token['token']}"}
+    assert client.get("/api/me", headers=script).status_code == 200
+
+    third = attempt(client, ALICE, "a new password").json()["token"]["token"]
+    alice = client.get("/api/users/" + ALICE).json()["id"]
+    assert client.patch(f"/api/users/{alice}", json={"password": "by the admin"}).is_success
+    assert client.get("/api/me", headers={"Authorization": f"Bearer {third}"}).status_code == 401
+    assert client.get("/api/me", headers=script).status_code == 200
+
+
 # -- hashing outside the database lock ------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from stixflow.access import audit
+from stixflow.access import audit, tokens
 from stixflow.access.credentials import check_password
 from stixflow.access.schemas import LoginIn, LoginOut
 from stixflow.access.service import issue_token, user_out
@@ -33,7 +33,7 @@ def login(
     expires = stix_timestamp(datetime.now(UTC) + timedelta(hours=LOGIN_TOKEN_HOURS))
     with db.transaction() as tx:
         LoginThrottle(limits).reset(tx, credentials.email)
-        token = issue_token(tx, user.id, "login", expires_at=expires)
+        token = issue_token(tx, user.id, tokens.SESSION, expires_at=expires)
         audit.record(tx, actor_id=user.id, action=audit.LOGIN, target=user.id, address=address)
         return LoginOut(token=token, user=user_out(tx, user))
 
@@ -42,8 +42,8 @@ def logout(db: Database, token: str) -> bool:
     """Revoke a token minted by ``login`` (a pasted API token is left alone); True if revoked."""
     with db.transaction() as tx:
         changed = tx.rowcount(
-            "UPDATE api_tokens SET revoked_at = ? WHERE token_hash = ? AND name = 'login' "
+            "UPDATE api_tokens SET revoked_at = ? WHERE token_hash = ? AND name = ? "
             "AND revoked_at IS NULL",
-            (now(), digest(token)),
+            (now(), digest(token), tokens.SESSION),
         )
     return changed > 0

@@ -57,6 +57,7 @@ class OwnAccount:
         with self.db.transaction() as tx:
             LoginThrottle(limits).reset(tx, user.email)
             users.update_user(tx, user, password_hash=password_hash)
+            tokens.revoke_sessions(tx, user.id)
             audit.record_by(tx, self.actor, "user.password_changed", target=user.id)
 
     def _check_current(self, user: users.User, password: str, limits: LoginSettings) -> None:

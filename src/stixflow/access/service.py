@@ -161,6 +161,8 @@ class AccessService:
                 password_hash=password_hash,
                 organization_id=org.id if org else None,
             )
+            if password_hash is not None:
+                tokens.revoke_sessions(tx, user.id)
             return user_out(tx, updated)
 
         return self._change("user.updated", lambda u: u.id, work)

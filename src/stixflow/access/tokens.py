@@ -42,6 +42,10 @@ class TokenInfo:
     expires_at: str | None
 
 
+#: The name of the tokens password login mints (sessions, as opposed to API tokens).
+SESSION = "login"
+
+
 def new_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
@@ -85,6 +89,15 @@ def revoke_token(tx: Tx, token_id: str) -> TokenInfo:
         (now(), token_id),
     )
     return get_token(tx, token_id)
+
+
+def revoke_sessions(tx: Tx, user_id: str) -> int:
+    """End the user's password sessions (tokens minted by login; API tokens stay); how many."""
+    return tx.rowcount(
+        "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND name = ? "
+        "AND revoked_at IS NULL",
+        (now(), user_id, SESSION),
+    )
 
 
 def authenticate(db: Database, token: str, *, address: str | None = None) -> TokenOwner | None:
