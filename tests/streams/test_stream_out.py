@@ -145,13 +145,24 @@ def test_dependencies_come_before_the_object_unless_asked_not_to(
     write(runtime, [tool])
     url = f"{live.url}/stream/{stream}"
 
-    events = data_events(collect(url, admin_token, params={"from": "0"}, until=count(3)))
+    ours = {"from": "0", "format": "stixflow"}
+    events = data_events(collect(url, admin_token, params=ours, until=count(3)))
     assert [(e["data"]["data"]["type"], e["id"] is None) for e in events] == [
         ("intrusion-set", True),
         ("relationship", True),
         ("malware", False),
     ]
     assert events[0]["data"]["origin"] == {"referer": "dependencies"}
+    # OpenCTI's envelope (the default): pycti only handles events with an id, so dependencies
+    # carry the position just before their object's event (resuming there sends them again)
+    octi = data_events(collect(url, admin_token, params={"from": "0"}, until=count(3)))
+    position = int(octi[2]["id"])
+    assert [(e["data"]["data"]["type"], int(e["id"])) for e in octi] == [
+        ("intrusion-set", position - 1),
+        ("relationship", position - 1),
+        ("malware", position),
+    ]
+    assert octi[0]["data"]["origin"] == {"referer": "dependencies"}
 
     alone = data_events(
         collect(url, admin_token, params={"from": "0", "no-dependencies": "true"}, until=count(1))
