@@ -5,14 +5,18 @@ never a reader missing its markings, nor another user."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import orjson
 import pytest
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from stixflow.access.capabilities import Capability
+from stixflow.cli.main import cli
 from stixflow.connectors.enrichment import next_job
 from stixflow.runtime import Runtime
+from tests.conftest import TEST_SECRET_KEY
 from tests.support import bundle, malware
 
 WRITER = (Capability.KNOWLEDGE, Capability.KNOWLEDGE_UPDATE)
@@ -107,3 +111,23 @@ def test_no_import_connector_for_the_type(client: TestClient, connector: str | N
         content=b"%PDF-1.4",
     )
     assert answer.status_code == 400
+
+
+def test_cli_upload_queues_the_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runtime: Runtime, client: TestClient
+) -> None:
+    if not runtime.settings.is_embedded_broker:
+        pytest.skip("the CLI test runs on the embedded default")
+    client.post("/api/connectors", json=IMPORTER)
+    monkeypatch.setenv("STIXFLOW_DATABASE_URL", runtime.settings.database_url)
+    monkeypatch.setenv("STIXFLOW_BROKER_URL", "embedded")
+    monkeypatch.setenv("STIXFLOW_SECRET_KEY", TEST_SECRET_KEY)
+    path = tmp_path / "bundle.json"
+    path.write_bytes(CONTENT)
+    result = CliRunner().invoke(cli, ["files", "upload", str(path)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "(application/json" in result.output and "import queued for importer" in result.output
+    job = next_job(runtime, "importer", wait=2)
+    assert job is not None and job["event"]["file_fetch"].endswith("/bundle.json")
+    listed = CliRunner().invoke(cli, ["files", "list"], catch_exceptions=False)
+    assert job["event"]["file_id"] in listed.output
