@@ -103,6 +103,12 @@ class WorkSettings(BaseModel):
     )
 
 
+class FileSettings(BaseModel):
+    """Files uploaded for import connectors (stored in the database)."""
+
+    max_bytes: int = Field(50 * 1024 * 1024, ge=1, description="largest file accepted")
+
+
 class Settings(BaseSettings):
     """Everything stixflow reads from its environment."""
 
@@ -129,6 +135,7 @@ class Settings(BaseSettings):
     outbound: OutboundSettings = OutboundSettings()
     login: LoginSettings = LoginSettings()
     works: WorkSettings = WorkSettings()
+    files: FileSettings = FileSettings()
     secret_key: SecretStr | None = Field(
         default=None, description="key that encrypts stored feed credentials (docs/security.md)"
     )

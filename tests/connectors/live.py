@@ -18,6 +18,7 @@ from stixflow.access.groups import CONNECTORS_ID
 from stixflow.access.schemas import TokenCreate, UserCreate
 from stixflow.access.service import AccessService
 from stixflow.api.app import create_app
+from stixflow.connectors.callbacks import CallbackCourier
 from stixflow.runtime import Runtime
 from stixflow.worker.loop import Worker
 
@@ -46,6 +47,8 @@ def live_stixflow(runtime: Runtime) -> Iterator[Live]:
         threading.Thread(target=server.run, daemon=True),
         threading.Thread(target=Worker(runtime, name="live").run, args=(stop,), daemon=True),
     ]
+    courier = CallbackCourier(runtime)  # pycti's HTTP listen mode, as ``serve`` runs it
+    courier.start()
     for thread in threads:
         thread.start()
     deadline = time.monotonic() + 10
@@ -56,6 +59,7 @@ def live_stixflow(runtime: Runtime) -> Iterator[Live]:
     finally:
         server.should_exit = True
         stop.set()
+        courier.stop()
         for thread in threads:
             thread.join(15)
 

@@ -15,6 +15,7 @@ from stixflow.api.routes import (
     csv_mappers,
     deadletters,
     export,
+    files,
     groups,
     health,
     ingestion,
@@ -65,6 +66,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         ingestion,
         connectors,
         connectors_graphql,
+        files,
     ):
         app.include_router(module.router)
     web.install(app)

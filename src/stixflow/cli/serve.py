@@ -16,6 +16,7 @@ import uvicorn
 from stixflow.access.bootstrap import ensure_admin
 from stixflow.api.app import create_app
 from stixflow.cli.context import runtime_of, settings_of
+from stixflow.connectors.callbacks import CallbackCourier
 from stixflow.connectors.enrichment import EnrichmentDispatcher
 from stixflow.db import open_database
 from stixflow.db.migrations import migrate as run_migrations
@@ -84,6 +85,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, worker_count: 
         parts = (
             IngestionManager(runtime),
             EnrichmentDispatcher(runtime),
+            CallbackCourier(runtime),
             SyncManager(runtime),
             WorkReaper(runtime),
         )

@@ -10,6 +10,8 @@ texts of at least 32 characters; the Fernet key is derived from each with HKDF-S
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,9 +43,15 @@ class SecretBox:
 
     def __init__(self, current: str, previous: Sequence[str] = ()) -> None:
         self._fernet = MultiFernet([Fernet(fernet_key(k)) for k in (current, *previous)])
+        self._derivation = hashlib.sha256(b"stixflow derived keys\0" + current.encode()).digest()
 
     def __repr__(self) -> str:
         return "SecretBox(<keys hidden>)"
+
+    def derive(self, purpose: str) -> bytes:
+        """32 bytes of key material for ``purpose``, the same on every instance sharing the
+        current key (e.g. the key that signs connector callbacks)."""
+        return hmac.new(self._derivation, purpose.encode(), hashlib.sha256).digest()
 
     @staticmethod
     def is_sealed(stored: str) -> bool:

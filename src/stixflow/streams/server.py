@@ -6,6 +6,10 @@ served; events are read in commit order, so a client resuming after event ``n`` 
 even when everything since was filtered out, is sent every ``heartbeat`` seconds of silence, so
 that clients can checkpoint. Starting from a date first sends the state of the stream as of
 that date (every object's version at that point of the log), then the events after it.
+
+OpenCTI's ``recover=<date>`` (what pycti's ``listen_stream`` sends): when that date lies after
+the start, the log from the start to that date is first sent compacted (each object's latest
+event there, in log order, with its id), then the events after it.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 import anyio.to_thread
 
@@ -22,6 +27,7 @@ from stixflow.clock import stix_timestamp
 from stixflow.db.base import Database
 from stixflow.errors import InvalidInput
 from stixflow.store import events as log
+from stixflow.streams.envelope import Flavour
 from stixflow.streams.sse import CONNECTED, HEARTBEAT, Message, encode, parse_position
 from stixflow.streams.view import StreamView
 
@@ -33,27 +39,44 @@ DEFAULT_HEARTBEAT = 5.0
 @dataclass(frozen=True)
 class Start:
     """Where a connection starts: after log position ``after``; with ``snapshot_until``, first
-    the state as of that position (then ``after`` equals it)."""
+    the state as of that position (then ``after`` equals it); with ``recover_until``, first the
+    log from ``after`` to that position, compacted."""
 
     after: int
     snapshot_until: int | None = None
+    recover_until: int | None = None
 
 
-def start_of(db: Database, position: str | None) -> Start:
-    """``Last-Event-ID`` / ``from``: a position (``0``: the beginning), a date, or nothing (now)."""
+def start_of(db: Database, position: str | None, *, recover: str | None = None) -> Start:
+    """``Last-Event-ID`` / ``from``: a position (``0``: the beginning), a date, or nothing (now);
+    ``recover``: OpenCTI's recovery date (used only with a position)."""
+    start = _start(db, position)
+    if recover is None or not recover.strip() or start.snapshot_until is not None:
+        return start
+    until = log.seq_at(db, stix_timestamp(_date(recover, "recover")))
+    return Start(start.after, recover_until=until) if until > start.after else start
+
+
+def _start(db: Database, position: str | None) -> Start:
     if position is None or not position.strip():
         return Start(log.last_seq(db))
+    head, _, tail = position.strip().partition("-")
+    if head.isdigit() and tail == "0" and int(head) > 0:  # OpenCTI's ``<ms>-0``: a moment
+        moment = datetime.fromtimestamp(int(head) / 1000, tz=UTC)
+        return Start(log.seq_at(db, stix_timestamp(moment)))
     seq = parse_position(position)
     if seq is not None:
         return Start(seq)
-    try:
-        moment = datetime.fromisoformat(position.strip().replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise InvalidInput(f"from must be an event id or a date, got {position!r}") from exc
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    upto = log.seq_at(db, stix_timestamp(moment))
+    upto = log.seq_at(db, stix_timestamp(_date(position, "from")))
     return Start(upto, snapshot_until=upto)
+
+
+def _date(text: str, what: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InvalidInput(f"{what} must be an event id or a date, got {text!r}") from exc
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 async def serve_stream(
@@ -68,9 +91,14 @@ async def serve_stream(
     yield encode(Message(CONNECTED, {"connection_id": str(uuid.uuid4()), **info}))
     last = start.after
     if start.snapshot_until is not None:
-        async for chunk in _snapshot(view, start.snapshot_until):
+        async for chunk in _snapshot(view, 0, start.snapshot_until):
             yield chunk
-        yield _beat(last)
+        yield _beat(last, view.flavour)
+    if start.recover_until is not None:
+        async for chunk in _snapshot(view, last, start.recover_until, recovery=True):
+            yield chunk
+        last = start.recover_until
+        yield _beat(last, view.flavour)
     beat = time.monotonic()
     while True:
         events = await anyio.to_thread.run_sync(_read, db, last)
@@ -84,15 +112,18 @@ async def serve_stream(
             if len(events) == BATCH:
                 continue
         if time.monotonic() - beat >= heartbeat:
-            yield _beat(last)
+            yield _beat(last, view.flavour)
             beat = time.monotonic()
         await anyio.sleep(poll)
 
 
-async def _snapshot(view: StreamView, upto: int) -> AsyncIterator[bytes]:
-    position = 0
+async def _snapshot(
+    view: StreamView, after: int, upto: int, *, recovery: bool = False
+) -> AsyncIterator[bytes]:
+    position = after
     while position < upto:
-        messages, position = await anyio.to_thread.run_sync(view.snapshot_page, position, upto)
+        page = partial(view.snapshot_page, position, upto, recovery=recovery)
+        messages, position = await anyio.to_thread.run_sync(page)
         for message in messages:
             yield encode(message)
 
@@ -101,5 +132,7 @@ def _read(db: Database, after: int) -> list[log.Event]:
     return log.read_after(db, after, limit=BATCH)
 
 
-def _beat(position: int) -> bytes:
-    return encode(Message(HEARTBEAT, {"at": stix_timestamp(datetime.now(UTC))}, position))
+def _beat(position: int, flavour: Flavour) -> bytes:
+    """A heartbeat with the last position read: OpenCTI's carries the date alone."""
+    at = stix_timestamp(datetime.now(UTC))
+    return encode(Message(HEARTBEAT, at if flavour == Flavour.OPENCTI else {"at": at}, position))

@@ -32,6 +32,7 @@ from stixflow.store.base import Access, StixObject
 from stixflow.store.events import Event
 from stixflow.store.sql import SQLStore
 from stixflow.store.visibility import readable
+from stixflow.streams.envelope import Flavour, opencti_body
 from stixflow.streams.sse import CREATE, DELETE, UPDATE, Message
 from stixflow.taxii.filters import ObjectFilter
 
@@ -84,8 +85,10 @@ class StreamView:
         *,
         listen_delete: bool = True,
         no_dependencies: bool = False,
+        flavour: Flavour = Flavour.STIXFLOW,
     ) -> None:
         self.db = db
+        self.flavour = flavour
         self.store = SQLStore(db)
         self.filters = filters
         self.access = access
@@ -100,7 +103,35 @@ class StreamView:
         messages: list[Message] = []
         for event in events:
             messages.extend(self._one(event, hidden))
-        return messages
+        return self._shaped(messages)
+
+    def _shaped(self, messages: list[Message]) -> list[Message]:
+        """The messages' data in the reader's flavour (OpenCTI's envelope, or ours as is)."""
+        if self.flavour != Flavour.OPENCTI or not messages:
+            return messages
+        first_seen = self._first_seen([m.data["data"]["id"] for m in messages])
+        shaped: list[Message] = []
+        following: int | None = None
+        for m in reversed(messages):
+            # a dependency gets the position just before the event it precedes: a reader that
+            # stops between them resumes with that event (and its dependencies) again
+            ident = m.id if m.id is not None else (None if following is None else following - 1)
+            following = m.id if m.id is not None else following
+            body = opencti_body(m.data, created_at=first_seen.get(m.data["data"]["id"]))
+            shaped.append(Message(m.event, body, ident))
+        return shaped[::-1]
+
+    def _first_seen(self, object_ids: Sequence[str]) -> dict[str, str]:
+        """When the platform first saw each object (OpenCTI's ``created_at``)."""
+        wanted = sorted(set(object_ids))
+        found: dict[str, str] = {}
+        with self.db.read() as tx:
+            for start in range(0, len(wanted), 400):
+                part = wanted[start : start + 400]
+                where = f"id IN {self.db.in_clause(len(part))}"
+                rows_found = tx.fetchall(f"SELECT id, first_seen FROM objects WHERE {where}", part)
+                found.update({str(row[0]): str(row[1]) for row in rows_found})
+        return found
 
     def _one(self, event: Event, hidden: set[str]) -> list[Message]:
         obj = self._passing(event.data, event.source, hidden)
@@ -221,11 +252,17 @@ class StreamView:
     # -- the state at a point of the log -------------------------------------------------
 
     def snapshot_page(
-        self, after: int, upto: int, *, limit: int = 500
+        self, after: int, upto: int, *, limit: int = 500, recovery: bool = False
     ) -> tuple[list[Message], int]:
         """Objects as they stood at log position ``upto`` (latest event per object, not
         deleted), in log order after ``after``, as ``create`` messages without ids; with the
-        position to continue from (``upto`` when done)."""
+        position to continue from (``upto`` when done).
+
+        ``recovery`` (OpenCTI's ``recover``): the log between ``after`` and ``upto`` compacted,
+        each message with the id of the object's latest event there, in log order, so a reader
+        that stops half-way resumes from its last id with no gap and no repeat; an object whose
+        latest event there is a deletion is sent as a ``delete`` (when deletions are listened to
+        and the reader started after the beginning)."""
         with self.db.read() as tx:
             found = tx.fetchall(
                 f"SELECT {EVENT_COLUMNS} FROM stream_events e WHERE e.seq > ? AND e.seq <= ? "
@@ -237,10 +274,18 @@ class StreamView:
         hidden = self._hidden_ends([event.data for event in events])
         messages: list[Message] = []
         for event in events:
-            obj = None if event.kind == DELETE else self._passing(event.data, event.source, hidden)
+            if event.kind == DELETE:
+                gone = self._passing(event.data, event.source, hidden)
+                if recovery and after > 0 and self.listen_delete and gone is not None:
+                    messages.append(Message(DELETE, payload(DELETE, gone, event=event), event.seq))
+                continue
+            obj = self._passing(event.data, event.source, hidden)
             if obj is None:
                 continue
             self._remember(event.object_id)
             messages.extend(self._dependencies(obj))
-            messages.append(Message(CREATE, payload(CREATE, obj, event=event)))
-        return messages, (events[-1].seq if len(found) == limit else upto)
+            body = payload(CREATE, obj, event=event)
+            if recovery:
+                body["origin"] = {"referer": "init"}
+            messages.append(Message(CREATE, body, event.seq if recovery else None))
+        return self._shaped(messages), (events[-1].seq if len(found) == limit else upto)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
@@ -11,6 +13,7 @@ from stixflow.api.deps import Caller, get_runtime, require
 from stixflow.api.routes.taxii_base import optional_caller, sharing_caller
 from stixflow.errors import NotFound, Unauthenticated
 from stixflow.runtime import Runtime
+from stixflow.streams.envelope import Flavour
 from stixflow.streams.server import DEFAULT_HEARTBEAT, serve_stream, start_of
 from stixflow.streams.view import StreamView
 from stixflow.taxii.collections import (
@@ -27,33 +30,46 @@ admin = require(Capability.SETTINGS)
 SSE_HEADERS = {"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"}
 
 
+def _flag(query: str | None, header: str | None, default: bool) -> bool:
+    """An option given as a query parameter or, as pycti sends it, a header."""
+    value = query if query is not None else header
+    return default if value is None else value.strip().lower() == "true"
+
+
 @router.get("/stream/{stream_id}", response_class=StreamingResponse)
 async def stream(
     stream_id: str,
     request: Request,
     from_: str | None = Query(None, alias="from", description="event id, 0, or a date"),
-    listen_delete: bool = Query(True, alias="listen-delete"),
-    no_dependencies: bool = Query(False, alias="no-dependencies"),
+    recover: str | None = Query(None, description="OpenCTI's recovery date"),
+    listen_delete: str | None = Query(None, alias="listen-delete"),
+    no_dependencies: str | None = Query(None, alias="no-dependencies"),
+    format_: Flavour | None = Query(None, alias="format", description="opencti or stixflow"),
     heartbeat: float = Query(DEFAULT_HEARTBEAT, ge=0.2, le=60),
     last_event_id: str | None = Header(None),
     caller: Caller | None = Depends(optional_caller),
     runtime: Runtime = Depends(get_runtime),
 ) -> StreamingResponse:
     """Every create, update and delete that passes the stream's filter and your markings, in
-    commit order; ``Last-Event-ID`` (or ``from``) resumes after an event."""
+    commit order; ``Last-Event-ID`` (or ``from``) resumes after an event. Options come as query
+    parameters or headers (``listen-delete``, ``no-dependencies``, ``recover``, ``format``)."""
     definition = await run_in_threadpool(live_streams(runtime.db).get, stream_id)
     if not definition.running or definition.id != stream_id:
         raise NotFound(f"no running live stream {stream_id}")
     if caller is None and not definition.public:
         raise Unauthenticated("authentication required")
     access = sharing_caller(caller).access if caller is not None else public_access()
-    start = await run_in_threadpool(start_of, runtime.db, last_event_id or from_)
+    headers = request.headers
+    recovery = recover or headers.get("recover") or headers.get("recover-date")
+    position = last_event_id or from_ or headers.get("from")
+    start = await run_in_threadpool(partial(start_of, runtime.db, position, recover=recovery))
     view = StreamView(
         runtime.db,
         definition.filters,
         access,
-        listen_delete=listen_delete,
-        no_dependencies=no_dependencies,
+        listen_delete=_flag(listen_delete, headers.get("listen-delete"), True),
+        no_dependencies=_flag(no_dependencies, headers.get("no-dependencies"), False),
+        flavour=format_ or Flavour.named(headers.get("format")),
     )
     info = {"stream_id": definition.id, "name": definition.name, "from": start.after}
     body = serve_stream(runtime.db, view, start, info=info, heartbeat=heartbeat)

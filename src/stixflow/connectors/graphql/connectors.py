@@ -1,5 +1,6 @@
 """Resolvers for connectors: ``about``, ``connector``, ``registerConnector``, ``pingConnector``
-(with reset semantics, spec §9.3), ``resetStateConnector``, ``deleteConnector``,
+(with reset semantics, spec §9.3; its answer carries the key set that signs HTTP listen
+callbacks, ``jwks``, and the callback URI), ``resetStateConnector``, ``deleteConnector``,
 ``stixBundlePush`` (the HTTP queue protocol).
 
 A connector's ``config`` carries its own broker account (``connection.user``/``pass``): only the
@@ -16,9 +17,11 @@ from graphql import GraphQLResolveInfo
 from stixflow import __version__
 from stixflow.access.capabilities import Capability
 from stixflow.connectors import broker
+from stixflow.connectors.callbacks import CallbackRecords
 from stixflow.connectors.graphql.context import Context, context_of
 from stixflow.connectors.model import Connector, ConnectorType
 from stixflow.connectors.schemas import ConnectorRegister
+from stixflow.connectors.signing import CallbackSigner
 from stixflow.stix.bundle import parse_bundle
 
 query = QueryType()
@@ -48,6 +51,7 @@ def connector_node(
             secret=connector.broker_secret,
         )
     config = coords.as_config()
+    config["listen_callback_uri"] = CallbackRecords(service.runtime.db).get(connector.id)
     if not may_see_account(context, connector):
         config["connection"] = {**config["connection"], "user": None, "pass": None}
     return {
@@ -67,7 +71,7 @@ def connector_node(
         "created_at": connector.created_at,
         "config": config,
         "built_in": connector.built_in,
-        "jwks": None,
+        "jwks": CallbackSigner(service.runtime.secrets).jwks(),
     }
 
 
@@ -101,6 +105,9 @@ def resolve_register(_: None, info: GraphQLResolveInfo, input: dict[str, Any]) -
         only_contextual=bool(input.get("only_contextual")),
     )
     registered = context.connectors.register(spec, user_id=context.user_id)
+    callback = input.get("listen_callback_uri")
+    with context.runtime.db.transaction() as tx:  # pycti's HTTP listen mode (callbacks.py)
+        CallbackRecords(context.runtime.db).save(tx, spec.id, callback or None)
     return connector_node(context, registered.connector, registered.coordinates)
 
 

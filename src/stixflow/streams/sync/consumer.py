@@ -23,6 +23,7 @@ from stixflow.errors import SourceError, StixflowError
 from stixflow.net.answers import parse_json
 from stixflow.net.checks import Outbound
 from stixflow.runtime import Runtime
+from stixflow.streams.envelope import Flavour
 from stixflow.streams.sse import CONNECTED
 from stixflow.streams.sync.apply import BatchWriter, Item
 from stixflow.streams.sync.records import Sync, SyncRecords
@@ -90,6 +91,7 @@ class SyncConsumer:
             "listen-delete": str(self.sync.listen_deletion).lower(),
             "no-dependencies": str(self.sync.no_dependencies).lower(),
             "heartbeat": str(HEARTBEAT),
+            "format": Flavour.STIXFLOW.value,
         }
 
     def _read_once(self) -> None:

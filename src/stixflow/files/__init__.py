@@ -1,0 +1,1 @@
+"""Files users upload for import connectors: stored in the database, served to connectors."""

@@ -1,0 +1,3 @@
+from tests.api.conftest import admin_token, client, user_token
+
+__all__ = ["admin_token", "client", "user_token"]
