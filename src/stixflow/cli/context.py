@@ -18,8 +18,9 @@ def settings_of(ctx: click.Context) -> Settings:
 
 
 @contextmanager
-def runtime_of(ctx: click.Context) -> Iterator[Runtime]:
-    runtime = open_runtime(settings_of(ctx))
+def runtime_of(ctx: click.Context, *, create: bool = False) -> Iterator[Runtime]:
+    """The runtime on the configured database; only ``serve`` (``create``) makes a missing one."""
+    runtime = open_runtime(settings_of(ctx), create=create)
     try:
         yield runtime
     finally:

@@ -16,6 +16,7 @@ from stixflow.cli import (
     export,
     groups,
     importing,
+    info,
     ingest,
     keys,
     markings,
@@ -65,6 +66,7 @@ for command in (
     sharing.taxii,
     sharing.streams,
     keys.secrets_group,
+    info.info,
 ):
     cli.add_command(command)
 ingest.ingest.add_command(sharing_ingest.taxii_push)
