@@ -10,8 +10,8 @@ from stixflow.config import Settings
 from stixflow.crypto import SecretBox
 from stixflow.crypto.keys import box_for
 from stixflow.db import Database, location, open_database
-from stixflow.errors import ConfigError
 from stixflow.db.migrations import migrate
+from stixflow.errors import ConfigError
 from stixflow.pipeline.deadletters import DeadLetters
 from stixflow.pipeline.queues import QueueRegistry
 from stixflow.pipeline.submit import Submitter

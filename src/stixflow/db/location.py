@@ -55,6 +55,8 @@ def require_schema(db: Database, settings: Settings) -> None:
                 "AND name = 'schema_migrations'"
             )
         else:
-            found = tx.scalar("SELECT COUNT(*) FROM pg_tables WHERE tablename = 'schema_migrations'")
+            found = tx.scalar(
+                "SELECT COUNT(*) FROM pg_tables WHERE tablename = 'schema_migrations'"
+            )
     if not found:
         raise ConfigError(f"{describe(settings)} holds no stixflow database: {HOW_TO_CREATE}")
