@@ -3,7 +3,8 @@
 Outside ``development`` an instance without ``STIXFLOW_SECRET_KEY`` refuses to start. In
 development a key is generated once and kept, mode 0600, next to the SQLite database
 (``<database file>.key``) or, for PostgreSQL, in ``<data dir>/stixflow.key``.
-``previous_secret_keys`` still open what older keys sealed, until ``stixflow secrets rotate`` has re-sealed it.
+``previous_secret_keys`` still open what older keys sealed, until ``stixflow secrets rotate``
+has re-sealed it.
 """
 
 from __future__ import annotations
