@@ -103,6 +103,13 @@ class WorkSettings(BaseModel):
     )
 
 
+class MetricsSettings(BaseModel):
+    """``/metrics`` (Prometheus): scraped with this bearer token, or with the API token of a user
+    holding ``SETTINGS``."""
+
+    token: SecretStr | None = Field(default=None, description="bearer token a scraper sends")
+
+
 class Settings(BaseSettings):
     """Everything stixflow reads from its environment."""
 
@@ -133,6 +140,10 @@ class Settings(BaseSettings):
     outbound: OutboundSettings = OutboundSettings()
     login: LoginSettings = LoginSettings()
     works: WorkSettings = WorkSettings()
+    metrics: MetricsSettings = MetricsSettings()
+    log_format: str = Field(
+        default="text", pattern="^(text|json)$", description="'json': one JSON object per line"
+    )
     secret_key: SecretStr | None = Field(
         default=None, description="key that encrypts stored feed credentials (docs/security.md)"
     )
