@@ -9,6 +9,7 @@ import click
 from stixflow import __version__, logs
 from stixflow.cli import (
     audit,
+    backup,
     connectors,
     csv_mappers,
     deadletters,
@@ -67,6 +68,8 @@ for command in (
     sharing.streams,
     keys.secrets_group,
     info.info,
+    backup.backup,
+    backup.restore,
 ):
     cli.add_command(command)
 ingest.ingest.add_command(sharing_ingest.taxii_push)
