@@ -1,8 +1,10 @@
 """Backups of the embedded database: SQLite's online backup, consistent while the platform runs.
 
-``backup`` copies the live database page by page into a new file (SQLite's backup API, which
-restarts the copy if a writer changes a page it already copied, so the file is one consistent
-moment: every acknowledged message's objects with their work counts, and the queue as it was).
+``backup`` copies the live database into a new file with SQLite's backup API in one step, inside
+one read transaction: in WAL mode writers go on meanwhile, and the file is one consistent moment
+(every acknowledged message's objects with their work counts, and the queue as it was). A copy
+in several steps would restart whenever a writer changed a page, never ending under a busy
+import.
 ``restore`` copies a backup over the configured database, refusing while workers use it. For
 PostgreSQL use ``pg_dump`` and ``pg_restore`` (docs/operations.md).
 """
@@ -20,7 +22,7 @@ from stixflow.db.sqlite import sqlite_path
 from stixflow.errors import BackendError, ConfigError, InvalidInput
 
 Progress = Callable[[int, int], None]  # (pages left, pages in all)
-PAGES_PER_STEP = 1024
+ALL_PAGES = -1
 
 
 def backup(settings: Settings, target: Path, *, progress: Progress | None = None) -> None:
@@ -61,7 +63,7 @@ def _copy(source: Path, target: Path, progress: Progress | None) -> None:
     try:
         reader.backup(
             writer,
-            pages=PAGES_PER_STEP,
+            pages=ALL_PAGES,
             progress=(lambda _status, left, total: progress(left, total)) if progress else None,
         )
     except sqlite3.Error as exc:
