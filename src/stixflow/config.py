@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, SecretStr, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -109,6 +109,13 @@ class FileSettings(BaseModel):
     max_bytes: int = Field(50 * 1024 * 1024, ge=1, description="largest file accepted")
 
 
+class MetricsSettings(BaseModel):
+    """``/metrics`` (Prometheus): scraped with this bearer token, or with the API token of a user
+    holding ``SETTINGS``."""
+
+    token: SecretStr | None = Field(default=None, description="bearer token a scraper sends")
+
+
 class Settings(BaseSettings):
     """Everything stixflow reads from its environment."""
 
@@ -116,7 +123,11 @@ class Settings(BaseSettings):
         env_prefix="STIXFLOW_", env_nested_delimiter="__", extra="ignore"
     )
 
-    database_url: str = "sqlite:///./stixflow.db"
+    data_dir: Path = Field(
+        default_factory=lambda: default_data_dir(),
+        description="where the embedded database and its key live (``stixflow info`` shows it)",
+    )
+    database_url: str = ""  # empty: the SQLite file ``stixflow.db`` in ``data_dir``
     broker_url: str = EMBEDDED_BROKER
     broker_prefix: str = Field(
         default="", description="namespace for queue names on a shared broker"
@@ -136,6 +147,10 @@ class Settings(BaseSettings):
     login: LoginSettings = LoginSettings()
     works: WorkSettings = WorkSettings()
     files: FileSettings = FileSettings()
+    metrics: MetricsSettings = MetricsSettings()
+    log_format: str = Field(
+        default="text", pattern="^(text|json)$", description="'json': one JSON object per line"
+    )
     secret_key: SecretStr | None = Field(
         default=None, description="key that encrypts stored feed credentials (docs/security.md)"
     )
@@ -143,10 +158,16 @@ class Settings(BaseSettings):
         default_factory=list, description="older keys still accepted while rotating"
     )
 
+    @model_validator(mode="after")
+    def _default_database(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir.expanduser() / 'stixflow.db'}"
+        return self
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
-        if not value.startswith(("sqlite://", "postgresql://", "postgres://")):
+        if value and not value.startswith(("sqlite://", "postgresql://", "postgres://")):
             raise ValueError("database_url must start with sqlite:// or postgresql://")
         return value
 
@@ -179,6 +200,13 @@ class Settings(BaseSettings):
     @property
     def dialect(self) -> str:
         return "sqlite" if self.database_url.startswith("sqlite://") else "postgresql"
+
+
+def default_data_dir() -> Path:
+    """``$XDG_DATA_HOME/stixflow``, else ``~/.local/share/stixflow`` (an absolute path: the
+    platform finds its data wherever a command is run from)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base).expanduser().resolve() / "stixflow"
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from stixflow.config import Settings
 from stixflow.crypto import SecretBox
 from stixflow.crypto.keys import box_for
-from stixflow.db import Database, open_database
+from stixflow.db import Database, location, open_database
 from stixflow.db.migrations import migrate
+from stixflow.errors import ConfigError
 from stixflow.pipeline.deadletters import DeadLetters
 from stixflow.pipeline.queues import QueueRegistry
 from stixflow.pipeline.submit import Submitter
@@ -74,9 +75,23 @@ class Runtime:
         self.db.close()
 
 
-def open_runtime(settings: Settings, *, run_migrations: bool = True) -> Runtime:
-    box = box_for(settings)  # first: an instance without its key must not start
+def open_runtime(
+    settings: Settings, *, run_migrations: bool = True, create: bool = True
+) -> Runtime:
+    """The platform's parts. ``create``: make the database if it is missing (``serve``,
+    ``migrate`` and tests); otherwise a missing database is a ConfigError naming it."""
+    if create:
+        location.prepare(settings)
+    else:
+        location.require_file(settings)
+    box = box_for(settings)  # before the database: an instance without its key must not start
     db = open_database(settings.database_url)
+    if not create:
+        try:
+            location.require_schema(db, settings)
+        except ConfigError:
+            db.close()
+            raise
     if run_migrations:
         migrate(db)
     works = WorkStore(db)

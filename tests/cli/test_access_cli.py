@@ -30,6 +30,7 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
     monkeypatch.setenv("STIXFLOW_DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
     monkeypatch.setenv("STIXFLOW_BROKER_URL", "embedded")
     monkeypatch.setenv("STIXFLOW_OUTBOUND__ALLOW", LOOPBACK_JSON)
+    assert CliRunner().invoke(cli, ["migrate"]).exit_code == 0  # only migrate creates
     monkeypatch.delenv("STIXFLOW_URL", raising=False)
     monkeypatch.delenv("STIXFLOW_TOKEN", raising=False)
     runner = CliRunner(mix_stderr=False)

@@ -97,6 +97,7 @@ def test_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data_dir: Path) ->
     monkeypatch.setenv("STIXFLOW_DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
     monkeypatch.setenv("STIXFLOW_BROKER_URL", "embedded")
     monkeypatch.setenv("STIXFLOW_OUTBOUND__ALLOW", LOOPBACK_JSON)
+    assert CliRunner().invoke(cli, ["migrate"]).exit_code == 0  # only migrate creates
     runner = CliRunner()
 
     def run(*args: str, code: int = 0) -> str:

@@ -51,10 +51,14 @@ class Instance:
             "STIXFLOW_OUTBOUND__ALLOW": LOOPBACK_JSON,
         }
 
+    def command(self) -> list[str]:
+        """How the server is started (the test environment's stixflow by default)."""
+        return [sys.executable, "-m", "stixflow", "serve"]
+
     def start(self, *, timeout: float = 30.0) -> Instance:
         with open(self.folder / f"{self.name}.log", "ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "stixflow", "serve"],
+                self.command(),
                 env=self.env(),
                 cwd=self.folder,
                 stdout=log,

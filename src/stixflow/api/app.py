@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
 
 from stixflow import __version__
 from stixflow.api import errors
@@ -22,6 +23,7 @@ from stixflow.api.routes import (
     live_streams,
     markings,
     me,
+    metrics,
     objects,
     organizations,
     streams,
@@ -32,6 +34,8 @@ from stixflow.api.routes import (
     users,
     works,
 )
+from stixflow.metrics.collector import PlatformCollector
+from stixflow.metrics.http import RequestTimer
 from stixflow.runtime import Runtime
 from stixflow.web import app as web
 
@@ -45,12 +49,15 @@ def create_app(runtime: Runtime) -> FastAPI:
         redoc_url=None,
     )
     app.state.runtime = runtime
+    app.state.metrics = CollectorRegistry()
+    app.state.metrics.register(PlatformCollector(runtime))
     errors.install(app)
     # sharing first: its /api/ingestion/<kind> paths must win over generic ingestion routes
     for module in (taxii, taxii_collections, taxii_push, live_streams, streams, csv_mappers):
         app.include_router(module.router)
     for module in (
         health,
+        metrics,
         bundles,
         works,
         objects,
@@ -72,4 +79,5 @@ def create_app(runtime: Runtime) -> FastAPI:
     web.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes)
     app.add_middleware(NulInUrl)
+    app.add_middleware(RequestTimer, registry=app.state.metrics)
     return app

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from stixflow.access.audit import LOCAL_ACTOR
 from stixflow.cli.clients import client_command
+from stixflow.cli.context import local_actor
 from stixflow.cli.remote import ApiClient, body_of, segment
 from stixflow.errors import InvalidInput
 from stixflow.ingest import csv as csv_feed
@@ -84,6 +84,7 @@ class RemoteIngestion:
 
 
 ingestion_command = client_command(
-    remote=RemoteIngestion, local=lambda runtime: LocalIngestion(runtime, actor=LOCAL_ACTOR)
+    remote=RemoteIngestion,
+    local=lambda runtime: LocalIngestion(runtime, actor=local_actor(runtime)),
 )
 """Call the command with the chosen ``IngestionClient``."""

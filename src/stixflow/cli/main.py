@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 
 import click
 
-from stixflow import __version__
+from stixflow import __version__, logs
 from stixflow.cli import (
     audit,
+    backup,
     connectors,
     csv_mappers,
     deadletters,
@@ -17,6 +17,7 @@ from stixflow.cli import (
     files,
     groups,
     importing,
+    info,
     ingest,
     keys,
     markings,
@@ -28,6 +29,7 @@ from stixflow.cli import (
     users,
     works,
 )
+from stixflow.cli.context import settings_of
 from stixflow.errors import StixflowError
 
 
@@ -37,12 +39,12 @@ from stixflow.errors import StixflowError
 @click.pass_context
 def cli(ctx: click.Context, verbose: bool) -> None:
     """stixflow: a deduplicated STIX 2.1 knowledge base fed from every kind of source."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
     ctx.ensure_object(dict)
+    try:
+        log_format = settings_of(ctx).log_format
+    except StixflowError:  # the command reports bad settings itself, when it needs them
+        log_format = "text"
+    logs.configure(log_format=log_format, verbose=verbose)
 
 
 for command in (
@@ -67,6 +69,9 @@ for command in (
     sharing.taxii,
     sharing.streams,
     keys.secrets_group,
+    info.info,
+    backup.backup,
+    backup.restore,
 ):
     cli.add_command(command)
 ingest.ingest.add_command(sharing_ingest.taxii_push)

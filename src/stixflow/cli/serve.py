@@ -18,7 +18,7 @@ from stixflow.api.app import create_app
 from stixflow.cli.context import runtime_of, settings_of
 from stixflow.connectors.callbacks import CallbackCourier
 from stixflow.connectors.enrichment import EnrichmentDispatcher
-from stixflow.db import open_database
+from stixflow.db import location, open_database
 from stixflow.db.migrations import migrate as run_migrations
 from stixflow.ingest.manager import IngestionManager
 from stixflow.pipeline.reaper import WorkReaper
@@ -30,7 +30,9 @@ from stixflow.worker.loop import Worker
 @click.pass_context
 def migrate(ctx: click.Context) -> None:
     """Create or upgrade the database schema."""
-    db = open_database(settings_of(ctx).database_url)
+    settings = settings_of(ctx)
+    location.prepare(settings)
+    db = open_database(settings.database_url)
     try:
         applied = run_migrations(db)
     finally:
@@ -75,7 +77,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, worker_count: 
     host = host or settings.http_host
     port = settings.http_port if port is None else port
     worker_count = settings.workers if worker_count is None else worker_count
-    with runtime_of(ctx) as runtime, ExitStack() as running:
+    with runtime_of(ctx, create=True) as runtime, ExitStack() as running:
         admin = ensure_admin(runtime.db, settings)
         _announce(host, port, admin.email, admin.token, admin.created)
         # each part is stopped at exit (in reverse order), even when stopping another one fails
@@ -111,7 +113,10 @@ def _announce(host: str, port: int, email: str, token: str | None, created: bool
     elif token:
         click.echo("admin token: the one set in STIXFLOW_ADMIN_TOKEN")
     else:
-        click.echo("admin token: printed at first start; set STIXFLOW_ADMIN_TOKEN to choose one")
+        click.echo(
+            "admin token: shown at first start only; make a new one with "
+            f"`stixflow users token create {email}` (or set STIXFLOW_ADMIN_TOKEN)"
+        )
 
 
 class WorkerSupervisor:

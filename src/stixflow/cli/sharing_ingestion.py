@@ -12,8 +12,8 @@ from typing import Generic, Protocol, TypeVar
 
 from pydantic import BaseModel
 
-from stixflow.access.audit import LOCAL_ACTOR
 from stixflow.cli.clients import client_command
+from stixflow.cli.context import local_actor
 from stixflow.cli.remote import ApiClient, body_of, segment
 from stixflow.streams.sync.service import (
     RemoteIn,
@@ -97,10 +97,10 @@ class RemoteSyncs(_Remote[SyncOut]):
 
 
 push_command = client_command(
-    remote=RemotePush, local=lambda runtime: PushService(runtime, actor=LOCAL_ACTOR)
+    remote=RemotePush, local=lambda runtime: PushService(runtime, actor=local_actor(runtime))
 )
 """Call the command with the chosen ``PushClient``."""
 sync_command = client_command(
-    remote=RemoteSyncs, local=lambda runtime: SyncService(runtime, actor=LOCAL_ACTOR)
+    remote=RemoteSyncs, local=lambda runtime: SyncService(runtime, actor=local_actor(runtime))
 )
 """Call the command with the chosen ``SyncClient``."""

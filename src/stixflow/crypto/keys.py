@@ -2,8 +2,9 @@
 
 Outside ``development`` an instance without ``STIXFLOW_SECRET_KEY`` refuses to start. In
 development a key is generated once and kept, mode 0600, next to the SQLite database
-(``<database file>.key``) or, for PostgreSQL, in ``./stixflow.key``. ``previous_secret_keys``
-still open what older keys sealed, until ``stixflow secrets rotate`` has re-sealed it.
+(``<database file>.key``) or, for PostgreSQL, in ``<data dir>/stixflow.key``.
+``previous_secret_keys`` still open what older keys sealed, until ``stixflow secrets rotate``
+has re-sealed it.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def key_file_of(settings: Settings) -> Path:
     """Where a development instance keeps its generated key."""
     if settings.dialect == "sqlite":
         return Path(sqlite_path(settings.database_url) + ".key")
-    return Path(POSTGRES_KEY_FILE)
+    return settings.data_dir / POSTGRES_KEY_FILE
 
 
 def box_for(settings: Settings) -> SecretBox:
@@ -63,6 +64,7 @@ def development_key(path: Path) -> str:
 
 
 def _create_key_file(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     draft = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
     descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:

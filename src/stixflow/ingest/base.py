@@ -25,6 +25,7 @@ from stixflow.errors import SourceError, StixflowError
 from stixflow.ingest.common import Destination, destination_of
 from stixflow.ingest.http import HttpClient
 from stixflow.ingest.records import Ingester, IngesterRecords, SeenItem
+from stixflow.logs import log_context
 from stixflow.net.checks import Outbound
 from stixflow.runtime import Runtime
 from stixflow.store.base import StixObject
@@ -151,7 +152,20 @@ def run_ingester(
     deadline: float | None = None,
     bundle_limit: int = MAX_BUNDLE_OBJECTS,
 ) -> RunOutcome:
-    """One run of one ingester, from its saved cursor to the end of what is new."""
+    """One run of one ingester, from its saved cursor to the end of what is new (its log lines
+    name its source)."""
+    with log_context(source=ingester.source):
+        return _run(runtime, feed, ingester, deadline=deadline, bundle_limit=bundle_limit)
+
+
+def _run(
+    runtime: Runtime,
+    feed: FeedKind,
+    ingester: Ingester,
+    *,
+    deadline: float | None,
+    bundle_limit: int,
+) -> RunOutcome:
     started = time.monotonic()
     records = IngesterRecords(runtime.db, runtime.secrets)
     queue = BundleQueue(runtime, ingester, limit=bundle_limit)

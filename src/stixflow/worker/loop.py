@@ -10,10 +10,12 @@ from stixflow.connectors.bridge import as_connector_user, import_message
 from stixflow.connectors.opencti import is_push_message
 from stixflow.connectors.records import ConnectorRecords
 from stixflow.errors import InvalidBundle, StixflowError
+from stixflow.logs import log_context
 from stixflow.queue.base import Delivery
 from stixflow.queue.message import ImportMessage
 from stixflow.runtime import Runtime
 from stixflow.stix.validate import default_validator
+from stixflow.worker.heartbeat import HeartbeatWriter
 from stixflow.worker.process import apply_message
 
 log = logging.getLogger("stixflow.worker")
@@ -46,8 +48,13 @@ class Worker:
 
     def run(self, stop: threading.Event, *, poll: float = 1.0) -> None:
         log.info("%s started", self.name)
-        while not stop.is_set():
-            self.run_once(timeout=poll)
+        heartbeat = HeartbeatWriter(self.runtime.db, self.name)
+        try:
+            while not stop.is_set():
+                heartbeat.beat(self.handled)
+                self.run_once(timeout=poll)
+        finally:
+            heartbeat.stop()
         log.info("%s stopped after %d messages", self.name, self.handled)
 
     def run_once(self, *, timeout: float = 1.0) -> bool:
@@ -66,7 +73,6 @@ class Worker:
         return True
 
     def handle(self, delivery: Delivery) -> None:
-        queue = self.runtime.queue
         if delivery.attempts > self.max_attempts:
             self._dead_letter(delivery, f"gave up after {delivery.attempts - 1} deliveries")
             return
@@ -82,6 +88,10 @@ class Worker:
             log.exception("%s: undecodable message", self.name)
             self._dead_letter(delivery, f"undecodable: {type(exc).__name__}: {exc}")
             return
+        with log_context(work_id=message.work_id, source=message.source):
+            self._apply(delivery, message)
+
+    def _apply(self, delivery: Delivery, message: ImportMessage) -> None:
         try:
             outcome = apply_message(self.runtime, message, self.validator)
         except StixflowError as exc:  # transient back-end errors included: retry, then dead-letter
@@ -91,7 +101,7 @@ class Worker:
             log.exception("%s: unexpected error", self.name)
             self._retry(delivery, exc)
             return
-        queue.ack(delivery)
+        self.runtime.queue.ack(delivery)
         log.debug("%s: work %s chunk %d: %s", self.name, message.work_id, message.seq, outcome)
 
     def _decode(self, delivery: Delivery) -> ImportMessage:
