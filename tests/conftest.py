@@ -138,3 +138,16 @@ def runtime(pair: Pair) -> Iterator[Runtime]:
         for queue in runtime.registry.names():
             runtime.queue.delete(queue)
     runtime.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_event_loop_left_running() -> Iterator[None]:
+    """A test must not leave an asyncio loop marked running in the main thread: the browser
+    tests (Playwright's sync API) refuse to start under one, far from the test that leaked it."""
+    import asyncio
+
+    yield
+    leaked = asyncio._get_running_loop()
+    if leaked is not None:
+        asyncio.events._set_running_loop(None)
+        pytest.fail(f"this test left an asyncio loop running in the main thread: {leaked!r}")

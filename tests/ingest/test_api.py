@@ -113,6 +113,7 @@ def test_cli_mirrors_the_api(
     monkeypatch.setenv("STIXFLOW_BROKER_URL", "embedded")
     monkeypatch.setenv("STIXFLOW_OUTBOUND__ALLOW", LOOPBACK_JSON)
     runner = CliRunner()
+    assert runner.invoke(cli, ["migrate"], catch_exceptions=False).exit_code == 0
 
     def run(*args: str) -> str:
         result = runner.invoke(cli, ["ingest", *args], catch_exceptions=False)
