@@ -21,6 +21,7 @@ from stixflow.config import Settings, load_settings
 from stixflow.db import open_database
 from stixflow.db.migrations import migrate
 from stixflow.runtime import Runtime, open_runtime
+from tests.browser import browser  # noqa: F401  (one Chromium for the whole run)
 from tests.support import LOOPBACK
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -138,16 +139,3 @@ def runtime(pair: Pair) -> Iterator[Runtime]:
         for queue in runtime.registry.names():
             runtime.queue.delete(queue)
     runtime.close()
-
-
-@pytest.fixture(autouse=True)
-def _no_event_loop_left_running() -> Iterator[None]:
-    """A test must not leave an asyncio loop marked running in the main thread: the browser
-    tests (Playwright's sync API) refuse to start under one, far from the test that leaked it."""
-    import asyncio
-
-    yield
-    leaked = asyncio._get_running_loop()
-    if leaked is not None:
-        asyncio.events._set_running_loop(None)
-        pytest.fail(f"this test left an asyncio loop running in the main thread: {leaked!r}")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, UiInstance, browser  # noqa: F401
+from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, UiInstance
 
 ROOT = Path(__file__).resolve().parents[2]
 CONSTRAINTS = ROOT / "constraints.txt"
@@ -102,7 +102,7 @@ def test_the_wheel_carries_the_front_end_library(wheel: Path) -> None:
 
 
 def test_an_installed_wheel_serves_a_working_ui(
-    browser: object,  # noqa: F811
+    browser: object,
     server: InstalledInstance,
 ) -> None:
     assert (server.folder / "data" / "stixflow.db").is_file()  # in the data directory it was given

@@ -12,7 +12,6 @@ temporary folder; ``STIXFLOW_SCREENSHOTS=docs/screenshots make test`` refreshes 
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +20,6 @@ import pytest
 
 from tests.streams.instances import Instance
 
-CHROMIUM = os.environ.get("STIXFLOW_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(
     os.environ.get("STIXFLOW_SCREENSHOTS") or Path(tempfile.gettempdir()) / "stixflow-screenshots"
 ).resolve()
@@ -29,16 +27,6 @@ ADMIN_EMAIL = "admin@stixflow.local"
 ADMIN_PASSWORD = "correct horse battery staple"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 
 
 class UiInstance(Instance):
@@ -46,28 +34,6 @@ class UiInstance(Instance):
 
     def env(self) -> dict[str, str]:
         return {**super().env(), "STIXFLOW_ADMIN_PASSWORD": ADMIN_PASSWORD}
-
-
-def _chromium_or_skip() -> str:
-    if Path(CHROMIUM).exists() or shutil.which(CHROMIUM):
-        return CHROMIUM
-    message = f"no Chromium at {CHROMIUM}: `make test` installs Debian's chromium package"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    executable = _chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_FLAGS
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
