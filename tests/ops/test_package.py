@@ -116,6 +116,7 @@ def test_an_installed_wheel_serves_a_working_ui(
         page.fill("#login-password", ADMIN_PASSWORD)
         page.click("button:has-text('Sign in')")
         page.wait_for_selector(".whoami")
+        page.wait_for_load_state("load")  # deferred scripts have run by the load event
         assert page.evaluate("typeof window.htmx") == "object"  # the library loaded and ran
         htmx = [status for url, status in assets if url.endswith("htmx.min.js")]
         assert htmx and all(status in (200, 304) for status in htmx), assets
