@@ -1,0 +1,80 @@
+"""The calls the census counts as served, made through pycti's own API client (its own
+virtual environment) against a live stixflow: one pycti script per area
+(``census_scripts/<area>.py``) prints what it read back, and the test checks it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from stixflow.runtime import Runtime
+from tests.connectors.live import connector_token, live_stixflow
+from tests.connectors.pycti_env import pycti_python
+
+SCRIPTS = Path(__file__).resolve().parent / "census_scripts"
+
+
+@pytest.fixture(scope="session")
+def pycti() -> Path:
+    return pycti_python()
+
+
+def run_script(python: Path, name: str, url: str, token: str) -> dict:
+    done = subprocess.run(
+        [str(python), str(SCRIPTS / f"{name}.py")],
+        env={"PATH": os.environ.get("PATH", ""), "OPENCTI_URL": url, "OPENCTI_TOKEN": token},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, (done.stdout[-2000:], done.stderr[-4000:])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_knowledge_calls(runtime: Runtime, pycti: Path) -> None:
+    with live_stixflow(runtime) as live:
+        _, token = connector_token(runtime, "Census")
+        out = run_script(pycti, "knowledge", live.url, token)
+    assert out["marking_definition.read"] == "TLP:CLEAR"
+    assert out["label.create"] == ["census-red", "#ff0000"]
+    assert out["label.read_or_create_unchecked"] is True
+    assert out["external_reference.read"] == "https://example.org/c1"
+    assert out["stix_cyber_observable.read"] == {
+        "value": "198.51.100.7",
+        "labels": ["census-blue", "census-red"],
+        "refs": ["https://example.org/c1"],
+        "score": 90,
+    }
+    assert out["stix_cyber_observable.read(filters)"] == out["stix_cyber_observable.create"]
+    assert out["stix_cyber_observable.list"] == [out["stix_cyber_observable.create"]]
+    assert out["stix_cyber_observable.remove_label"] == ["census-red"]
+    assert out["malware.read"] == "CensusBot"
+    assert out["malware.list"] == ["CensusBot"]
+    assert out["attack_pattern.read"] == "Census Technique"
+    assert out["attack_pattern.list"] == ["Census Technique"]
+    assert out["indicator.read"] == "[ipv4-addr:value = '198.51.100.7']"
+    assert out["indicator.list"] == ["census ip"]
+    assert out["stix_core_relationship.create"] == "indicates"
+    assert out["stix_core_relationship.list"] == ["indicates"]
+    assert out["stix_domain_object.read"] == {
+        "labels": ["census-green"],
+        "refs": ["census"],
+        "description": "seen",
+        "author": "Census Org",
+        "markings": ["TLP:CLEAR"],
+    }
+    assert out["stix_domain_object.remove_*"] == [[], []]
+    assert out["stix_domain_object.list"] == ["Census Technique", "CensusBot"]
+    assert out["stix_domain_object.get_by_stix_id_or_name"] == out["malware.create"]
+    assert out["stix_core_object.read"] == "IPv4-Addr"
+    assert "malware" in out["stix2.get_stix_bundle_or_object_from_entity_id"]
+    assert out["note.list"] == ["census note"]
+    assert out["location.list"] == ["Censusland"]
+    assert out["identity.read"] == "Census Org"
+    assert "Census Org" in out["identity.list"]
+    assert out["external_reference.delete"] is None
