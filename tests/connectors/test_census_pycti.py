@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from stixflow.access.markings import ensure_builtin_markings
 from stixflow.runtime import Runtime
 from tests.connectors.live import connector_token, live_stixflow
 from tests.connectors.pycti_env import pycti_python
@@ -32,11 +33,12 @@ def run_script(python: Path, name: str, url: str, token: str) -> dict:
         timeout=300,
         check=False,
     )
-    assert done.returncode == 0, (done.stdout[-2000:], done.stderr[-4000:])
+    assert done.returncode == 0, done.stderr[-4000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def test_knowledge_calls(runtime: Runtime, pycti: Path) -> None:
+    ensure_builtin_markings(runtime.db, runtime.store)
     with live_stixflow(runtime) as live:
         _, token = connector_token(runtime, "Census")
         out = run_script(pycti, "knowledge", live.url, token)

@@ -16,14 +16,20 @@ def ids(items):
 
 
 tlp = api.marking_definition.read(
-    filters={"mode": "and", "filters": [{"key": "definition", "values": ["TLP:CLEAR"]}], "filterGroups": []}
+    filters={
+        "mode": "and",
+        "filters": [{"key": "definition", "values": ["TLP:CLEAR"]}],
+        "filterGroups": [],
+    }
 )
 out["marking_definition.read"] = tlp and tlp["definition"]
 label = api.label.create(value="census-red", color="#ff0000")
 out["label.create"] = [label["value"], label["color"]]
 again = api.label.read_or_create_unchecked(value="census-red")
 out["label.read_or_create_unchecked"] = again["id"] == label["id"]
-ref = api.external_reference.create(source_name="census", url="https://example.org/c1", external_id="C-1")
+ref = api.external_reference.create(
+    source_name="census", url="https://example.org/c1", external_id="C-1"
+)
 out["external_reference.read"] = api.external_reference.read(id=ref["id"])["url"]
 
 ip = api.stix_cyber_observable.create(
@@ -42,7 +48,11 @@ out["stix_cyber_observable.read"] = {
     "score": read.get("x_opencti_score"),
 }
 found = api.stix_cyber_observable.read(
-    filters={"mode": "and", "filters": [{"key": "value", "values": ["198.51.100.7"]}], "filterGroups": []}
+    filters={
+        "mode": "and",
+        "filters": [{"key": "value", "values": ["198.51.100.7"]}],
+        "filterGroups": [],
+    }
 )
 out["stix_cyber_observable.read(filters)"] = found and found["id"]
 out["stix_cyber_observable.list"] = ids(api.stix_cyber_observable.list(types=["IPv4-Addr"]))
@@ -52,17 +62,25 @@ out["stix_cyber_observable.remove_label"] = sorted(
 )
 
 author = api.identity.create(type="Organization", name="Census Org")
-malware = api.malware.create(name="CensusBot", is_family=True, createdBy=author["id"], objectMarking=[tlp["id"]])
+malware = api.malware.create(
+    name="CensusBot", is_family=True, createdBy=author["id"], objectMarking=[tlp["id"]]
+)
 out["malware.create"] = malware["standard_id"]
 out["malware.read"] = api.malware.read(id=malware["id"])["name"]
 out["malware.list"] = [m["name"] for m in api.malware.list(search="CensusBot")]
 ap = api.attack_pattern.create(name="Census Technique", x_mitre_id="T9999")
 out["attack_pattern.read"] = api.attack_pattern.read(
-    filters={"mode": "and", "filters": [{"key": "x_mitre_id", "values": ["T9999"]}], "filterGroups": []}
+    filters={
+        "mode": "and",
+        "filters": [{"key": "x_mitre_id", "values": ["T9999"]}],
+        "filterGroups": [],
+    }
 )["name"]
 out["attack_pattern.list"] = [a["name"] for a in api.attack_pattern.list()]
 indicator = api.indicator.create(
-    name="census ip", pattern="[ipv4-addr:value = '198.51.100.7']", pattern_type="stix",
+    name="census ip",
+    pattern="[ipv4-addr:value = '198.51.100.7']",
+    pattern_type="stix",
     x_opencti_main_observable_type="IPv4-Addr",
 )
 out["indicator.read"] = api.indicator.read(id=indicator["id"])["pattern"]
@@ -96,7 +114,9 @@ out["stix_domain_object.get_by_stix_id_or_name"] = api.stix_domain_object.get_by
     types=["Malware"], name="CensusBot"
 )["id"]
 out["stix_core_object.read"] = api.stix_core_object.read(id=ip["id"])["entity_type"]
-bundle = api.stix2.get_stix_bundle_or_object_from_entity_id(entity_type="Malware", entity_id=malware["id"])
+bundle = api.stix2.get_stix_bundle_or_object_from_entity_id(
+    entity_type="Malware", entity_id=malware["id"]
+)
 out["stix2.get_stix_bundle_or_object_from_entity_id"] = sorted(o["type"] for o in bundle["objects"])
 note = api.note.create(content="census note", objects=[malware["id"]])
 out["note.list"] = [n["content"] for n in api.note.list()]

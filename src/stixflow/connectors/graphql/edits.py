@@ -109,7 +109,23 @@ def _patch(context: Context, obj: StixObject, items: list[dict[str, Any]]) -> No
                 values = [v for v in current if v not in values]
             _set(obj, key, values)
         else:
-            _set(obj, key, values[0] if values else None)
+            _set(obj, key, _typed(key, obj.get(key), values[0] if values else None))
+
+
+NUMERIC = frozenset({"x_opencti_score", "confidence", "x_opencti_base_score", "number"})
+
+
+def _typed(key: str, current: Any, value: Any) -> Any:
+    """OpenCTI sends every patched value as a string; numbers are stored as numbers."""
+    numeric = key in NUMERIC or isinstance(current, int | float) and not isinstance(current, bool)
+    if numeric and isinstance(value, str):
+        try:
+            return int(value) if value.lstrip("-").isdigit() else float(value)
+        except ValueError as exc:
+            raise InvalidInput(f"{key} must be a number, not {value!r}") from exc
+    if isinstance(current, bool) and isinstance(value, str):
+        return value.lower() == "true"
+    return value
 
 
 def _set(obj: StixObject, key: str, value: Any) -> None:

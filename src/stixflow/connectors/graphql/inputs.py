@@ -38,6 +38,8 @@ def refs(context: Context, data: dict[str, Any]) -> dict[str, Any]:
             ]
     if data.get("objectLabel"):
         out["labels"] = [meta.label_value(context, str(v)) for v in data["objectLabel"]]
+    if data.get("objects"):
+        out["object_refs"] = [str(o) for o in data["objects"]]
     if data.get("externalReferences"):
         out["external_references"] = [
             meta.reference(context, str(r)) for r in data["externalReferences"]
@@ -46,7 +48,7 @@ def refs(context: Context, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def stix_of(context: Context, stix_type: str, data: dict[str, Any]) -> StixObject:
-    skip = IGNORED | {"createdBy", "objectMarking", "objectLabel", "externalReferences"}
+    skip = IGNORED | {"createdBy", "objectMarking", "objectLabel", "externalReferences", "objects"}
     fields = {k: v for k, v in data.items() if k not in skip}
     if data.get("stix_id"):
         fields["id"] = str(data["stix_id"])
@@ -58,7 +60,10 @@ def builder(stix_type: str, **extra: Any) -> Callable[[Context, dict[str, Any]],
     """A create-input builder for ``stix_type`` (``extra``: properties every object gets)."""
 
     def build(context: Context, data: dict[str, Any]) -> StixObject:
-        return stix_of(context, stix_type, {**extra, **data})
+        fields = {**extra, **{k: v for k, v in data.items() if v is not None}}
+        if stix_type == "indicator":  # OpenCTI's default: valid from its creation
+            fields.setdefault("valid_from", writes.now())
+        return stix_of(context, stix_type, fields)
 
     return build
 
@@ -71,7 +76,10 @@ def identity_builder(context: Context, data: dict[str, Any]) -> StixObject:
 
 def location_builder(context: Context, data: dict[str, Any]) -> StixObject:
     kind = str(data.get("type") or "Country")
-    return stix_of(context, "location", {**data, "x_opencti_location_type": kind})
+    fields = {**data, "x_opencti_location_type": kind}
+    if kind in ("Country", "Region"):  # STIX wants the place in its own property
+        fields.setdefault(kind.lower(), data.get("name"))
+    return stix_of(context, "location", fields)
 
 
 def case_builder(context: Context, data: dict[str, Any]) -> StixObject:

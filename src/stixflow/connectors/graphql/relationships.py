@@ -21,6 +21,7 @@ SDL = (
     + """
 
 scalar StixCoreRelationshipsOrdering
+scalar StixRefRelationshipsOrdering
 scalar StixCoreRelationshipAddInput
 
 extend type Query {
@@ -30,6 +31,11 @@ extend type Query {
     startTimeStart: DateTime, startTimeStop: DateTime, stopTimeStart: DateTime,
     stopTimeStop: DateTime, filters: FilterGroup, first: Int, after: ID,
     orderBy: StixCoreRelationshipsOrdering, orderMode: OrderingMode, search: String): StixNode
+  stixNestedRefRelationships(fromOrToId: String, fromId: StixRef, fromTypes: [String],
+    toId: StixRef, toTypes: [String], relationship_type: [String], startTimeStart: DateTime,
+    startTimeStop: DateTime, stopTimeStart: DateTime, stopTimeStop: DateTime,
+    filters: FilterGroup, first: Int, after: ID, orderBy: StixRefRelationshipsOrdering,
+    orderMode: OrderingMode): StixNode
 }
 
 extend type Mutation {
@@ -74,6 +80,53 @@ def resolve_relationships(
             continue
         if relationship_type and obj.get("relationship_type") not in relationship_type:
             continue
+        found.append(node)
+    return lookup.connection(found, first, after)
+
+
+#: References that are not nested-ref relationships in OpenCTI (meta references, containers).
+NOT_NESTED = frozenset(
+    {"created_by_ref", "object_marking_refs", "object_refs", "source_ref", "target_ref"}
+)
+
+
+def nested_refs(obj: dict[str, Any]) -> list[tuple[str, str]]:
+    """(relationship type, target id) of an object's embedded references (``resolves_to_refs``
+    -> ``resolves-to``), which OpenCTI lists as nested-ref relationships."""
+    found = []
+    for key, value in obj.items():
+        if key in NOT_NESTED or not (key.endswith("_ref") or key.endswith("_refs")):
+            continue
+        kind = key.rsplit("_ref", 1)[0].replace("_", "-")
+        for target in value if isinstance(value, list) else [value]:
+            if isinstance(target, str):
+                found.append((kind, target))
+    return found
+
+
+@query.field("stixNestedRefRelationships")
+def resolve_nested_refs(
+    _: None,
+    info: GraphQLResolveInfo,
+    fromOrToId: str | None = None,
+    fromId: str | None = None,
+    relationship_type: list[str] | None = None,
+    first: int | None = None,
+    after: str | None = None,
+    **_ignored: Any,
+) -> dict[str, Any]:
+    """The embedded references of ``fromId`` (or ``fromOrToId``) the reader may see."""
+    context = context_of(info, *READERS)
+    source_id = fromId or fromOrToId
+    source = lookup.get_object(context, str(source_id)) if source_id else None
+    found = []
+    for kind, target_id in nested_refs(source or {}):
+        target = lookup.get_object(context, target_id)
+        if target is None or (relationship_type and kind not in relationship_type):
+            continue
+        node = {"id": f"{kind}:{source_id}:{target_id}", "relationship_type": kind}
+        node.update(entity_type=kind, parent_types=["basic-relationship", "stix-ref-relationship"])
+        node.update({"from": nodes.node(context, source or {}), "to": nodes.node(context, target)})
         found.append(node)
     return lookup.connection(found, first, after)
 
