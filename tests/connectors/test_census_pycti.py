@@ -80,3 +80,14 @@ def test_knowledge_calls(runtime: Runtime, pycti: Path) -> None:
     assert out["identity.read"] == "Census Org"
     assert "Census Org" in out["identity.list"]
     assert out["external_reference.delete"] is None
+    assert out["vulnerability.read"] == "CVE-2099-0001"
+    assert out["vulnerability.list"] == ["CVE-2099-0001"]
+    assert out["intrusion_set.read"] == "Census Set"
+    assert out["report.read"] == [out["malware.create"]]
+    assert out["report.list"] == ["Census report"]
+    assert out["incident.read"] == "Census incident"
+    assert out["incident.list"] == ["Census incident"]
+    assert out["case_incident.list"] == ["Census case"]
+    assert out["threat_actor_group.list"] == []
+    assert out["channel.list"] == []
+    assert out["case_rft.list"] == []

@@ -3,7 +3,6 @@ made through pycti's API client against a live stixflow. Prints one JSON object 
 
 import json
 import os
-import sys
 
 from pycti import OpenCTIApiClient
 
@@ -43,7 +42,7 @@ api.stix_cyber_observable.update_field(id=ip["id"], input={"key": "x_opencti_sco
 read = api.stix_cyber_observable.read(id=ip["id"])
 out["stix_cyber_observable.read"] = {
     "value": read["observable_value"],
-    "labels": sorted(l["value"] for l in read["objectLabel"]),
+    "labels": sorted(lb["value"] for lb in read["objectLabel"]),
     "refs": [r["url"] for r in read["externalReferences"]],
     "score": read.get("x_opencti_score"),
 }
@@ -58,7 +57,7 @@ out["stix_cyber_observable.read(filters)"] = found and found["id"]
 out["stix_cyber_observable.list"] = ids(api.stix_cyber_observable.list(types=["IPv4-Addr"]))
 api.stix_cyber_observable.remove_label(id=ip["id"], label_name="census-blue")
 out["stix_cyber_observable.remove_label"] = sorted(
-    l["value"] for l in api.stix_cyber_observable.read(id=ip["id"])["objectLabel"]
+    lb["value"] for lb in api.stix_cyber_observable.read(id=ip["id"])["objectLabel"]
 )
 
 author = api.identity.create(type="Organization", name="Census Org")
@@ -97,7 +96,7 @@ api.stix_domain_object.add_external_reference(id=malware["id"], external_referen
 api.stix_domain_object.update_field(id=malware["id"], input={"key": "description", "value": "seen"})
 sdo = api.stix_domain_object.read(id=malware["id"])
 out["stix_domain_object.read"] = {
-    "labels": [l["value"] for l in sdo["objectLabel"]],
+    "labels": [lb["value"] for lb in sdo["objectLabel"]],
     "refs": [r["source_name"] for r in sdo["externalReferences"]],
     "description": sdo["description"],
     "author": sdo["createdBy"]["name"],
@@ -121,9 +120,25 @@ out["stix2.get_stix_bundle_or_object_from_entity_id"] = sorted(o["type"] for o i
 note = api.note.create(content="census note", objects=[malware["id"]])
 out["note.list"] = [n["content"] for n in api.note.list()]
 loc = api.location.create(type="Country", name="Censusland")
-out["location.list"] = [l["name"] for l in api.location.list(types=["Country"])]
+out["location.list"] = [loc["name"] for loc in api.location.list(types=["Country"])]
 out["identity.read"] = api.identity.read(id=author["id"])["name"]
 out["identity.list"] = [i["name"] for i in api.identity.list(types=["Organization"])]
+vuln = api.vulnerability.create(name="CVE-2099-0001", description="census")
+out["vulnerability.read"] = api.vulnerability.read(id=vuln["id"])["name"]
+out["vulnerability.list"] = [v["name"] for v in api.vulnerability.list()]
+intrusion = api.intrusion_set.create(name="Census Set")
+out["intrusion_set.read"] = api.intrusion_set.read(id=intrusion["id"])["name"]
+report = api.report.create(name="Census report", published="2024-01-01T00:00:00Z", objects=[malware["id"]])
+out["report.read"] = api.report.read(id=report["id"])["object_refs"]
+out["report.list"] = [r["name"] for r in api.report.list()]
+incident = api.incident.create(name="Census incident", description="x")
+out["incident.read"] = api.incident.read(id=incident["id"])["name"]
+out["incident.list"] = [i["name"] for i in api.incident.list()]
+case = api.case_incident.create(name="Census case", description="x")
+out["case_incident.list"] = [c["name"] for c in api.case_incident.list()]
+out["threat_actor_group.list"] = api.threat_actor_group.list()
+out["channel.list"] = api.channel.list()
+out["case_rft.list"] = api.case_rft.list()
 api.external_reference.delete(ref["id"])
 out["external_reference.delete"] = api.external_reference.read(id=ref["id"])
 print(json.dumps(out))
