@@ -7,11 +7,18 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
 
+from stixflow.access.audit import LOCAL_ACTOR
 from stixflow.access.markings import ensure_builtin_markings
+from stixflow.access.schemas import GroupCreate, TokenCreate, UserCreate
+from stixflow.access.service import AccessService
+from stixflow.clock import now
+from stixflow.stix.markings import TLP_BY_NAME
+from stixflow.store.base import Access, Provenance
 from stixflow.runtime import Runtime
 from tests.connectors.live import connector_token, live_stixflow
 from tests.connectors.pycti_env import pycti_python
@@ -24,10 +31,15 @@ def pycti() -> Path:
     return pycti_python()
 
 
-def run_script(python: Path, name: str, url: str, token: str) -> dict:
+def run_script(python: Path, name: str, url: str, token: str, **env: str) -> dict:
     done = subprocess.run(
         [str(python), str(SCRIPTS / f"{name}.py")],
-        env={"PATH": os.environ.get("PATH", ""), "OPENCTI_URL": url, "OPENCTI_TOKEN": token},
+        env={
+            "PATH": os.environ.get("PATH", ""),
+            "OPENCTI_URL": url,
+            "OPENCTI_TOKEN": token,
+            **env,
+        },
         capture_output=True,
         text=True,
         timeout=300,
@@ -91,3 +103,65 @@ def test_knowledge_calls(runtime: Runtime, pycti: Path) -> None:
     assert out["threat_actor_group.list"] == []
     assert out["channel.list"] == []
     assert out["case_rft.list"] == []
+
+
+def _reader_token(runtime: Runtime) -> str:
+    """A reader allowed TLP:GREEN only, with no write capability."""
+    service = AccessService(runtime.db, runtime.store, actor=LOCAL_ACTOR)
+    group = service.create_group(
+        GroupCreate(
+            name="Green readers", capabilities=["KNOWLEDGE"], allowed_markings=["TLP:GREEN"]
+        )
+    )
+    user = service.create_user(
+        UserCreate(email="reader@example.org", name="Reader", groups=[group.id])
+    )
+    return service.create_token(user.id, TokenCreate(name="reader")).token
+
+
+def _malware(name: str, marking: str) -> dict:
+    stix_id = f"malware--{uuid.uuid4()}"
+    stamp = "2024-01-01T00:00:00.000Z"
+    return {
+        "type": "malware",
+        "spec_version": "2.1",
+        "id": stix_id,
+        "name": name,
+        "is_family": True,
+        "created": stamp,
+        "modified": stamp,
+        "object_marking_refs": [TLP_BY_NAME[marking]["id"]],
+    }
+
+
+def test_refused_callers(runtime: Runtime, pycti: Path) -> None:
+    """A reader without TLP:RED does not get the RED object through any read or list; a caller
+    without KNOWLEDGE_UPDATE/CONNECTORAPI cannot create or edit."""
+    ensure_builtin_markings(runtime.db, runtime.store)
+    red, green = _malware("RedBot", "TLP:RED"), _malware("GreenBot", "TLP:GREEN")
+    with runtime.db.transaction() as tx:
+        written = runtime.store.upsert(tx, [red, green], provenance=Provenance(seen_at=now()))
+    assert written.created == 2
+    red_id = runtime.store.get(red["id"], access=Access.everything()).data["id"]
+    green_id = runtime.store.get(green["id"], access=Access.everything()).data["id"]
+    with live_stixflow(runtime) as live:
+        token = _reader_token(runtime)
+        out = run_script(
+            pycti, "refused", live.url, token, RED_ID=red_id, GREEN_ID=green_id
+        )
+    assert out["stix_domain_object.read(red)"] is None
+    assert out["malware.read(red)"] is None
+    assert out["stix_core_object.read(red)"] is None
+    assert out["stix_domain_object.list"] == ["GreenBot"]
+    assert out["malware.list(filter red)"] == []
+    assert out["stix_domain_object.read(green)"] == "GreenBot"
+    for call in (
+        "label.create",
+        "stix_domain_object.add_label",
+        "stix_domain_object.update_field",
+        "malware.create",
+        "external_reference.create",
+    ):
+        assert out[call] is not None and "AccessDenied" in out[call], (call, out[call])
+    stored = runtime.store.get(green_id, access=Access.everything())
+    assert stored is not None and "description" not in stored.data
