@@ -146,9 +146,7 @@ def test_refused_callers(runtime: Runtime, pycti: Path) -> None:
     green_id = runtime.store.get(green["id"], access=Access.everything()).data["id"]
     with live_stixflow(runtime) as live:
         token = _reader_token(runtime)
-        out = run_script(
-            pycti, "refused", live.url, token, RED_ID=red_id, GREEN_ID=green_id
-        )
+        out = run_script(pycti, "refused", live.url, token, RED_ID=red_id, GREEN_ID=green_id)
     assert out["stix_domain_object.read(red)"] is None
     assert out["malware.read(red)"] is None
     assert out["stix_core_object.read(red)"] is None

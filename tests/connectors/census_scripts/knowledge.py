@@ -128,7 +128,9 @@ out["vulnerability.read"] = api.vulnerability.read(id=vuln["id"])["name"]
 out["vulnerability.list"] = [v["name"] for v in api.vulnerability.list()]
 intrusion = api.intrusion_set.create(name="Census Set")
 out["intrusion_set.read"] = api.intrusion_set.read(id=intrusion["id"])["name"]
-report = api.report.create(name="Census report", published="2024-01-01T00:00:00Z", objects=[malware["id"]])
+report = api.report.create(
+    name="Census report", published="2024-01-01T00:00:00Z", objects=[malware["id"]]
+)
 out["report.read"] = api.report.read(id=report["id"])["object_refs"]
 out["report.list"] = [r["name"] for r in api.report.list()]
 incident = api.incident.create(name="Census incident", description="x")

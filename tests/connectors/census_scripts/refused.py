@@ -12,9 +12,15 @@ out = {
     "stix_domain_object.read(red)": api.stix_domain_object.read(id=red),
     "malware.read(red)": api.malware.read(id=red),
     "stix_core_object.read(red)": api.stix_core_object.read(id=red),
-    "stix_domain_object.list": sorted(m["name"] for m in api.stix_domain_object.list(types=["Malware"])),
+    "stix_domain_object.list": sorted(
+        m["name"] for m in api.stix_domain_object.list(types=["Malware"])
+    ),
     "malware.list(filter red)": api.malware.list(
-        filters={"mode": "and", "filters": [{"key": "name", "values": ["RedBot"]}], "filterGroups": []}
+        filters={
+            "mode": "and",
+            "filters": [{"key": "name", "values": ["RedBot"]}],
+            "filterGroups": [],
+        }
     ),
     "stix_domain_object.read(green)": api.stix_domain_object.read(id=green)["name"],
 }
@@ -33,7 +39,9 @@ out["stix_domain_object.add_label"] = refused(
     lambda: api.stix_domain_object.add_label(id=green, label_id="label--x")
 )
 out["stix_domain_object.update_field"] = refused(
-    lambda: api.stix_domain_object.update_field(id=green, input={"key": "description", "value": "x"})
+    lambda: api.stix_domain_object.update_field(
+        id=green, input={"key": "description", "value": "x"}
+    )
 )
 out["malware.create"] = refused(lambda: api.malware.create(name="Nope", is_family=True))
 out["external_reference.create"] = refused(
