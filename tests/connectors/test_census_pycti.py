@@ -17,9 +17,9 @@ from stixflow.access.markings import ensure_builtin_markings
 from stixflow.access.schemas import GroupCreate, TokenCreate, UserCreate
 from stixflow.access.service import AccessService
 from stixflow.clock import now
+from stixflow.runtime import Runtime
 from stixflow.stix.markings import TLP_BY_NAME
 from stixflow.store.base import Access, Provenance
-from stixflow.runtime import Runtime
 from tests.connectors.live import connector_token, live_stixflow
 from tests.connectors.pycti_env import pycti_python
 

@@ -8,7 +8,6 @@ listens for uploaded files of its scope (MIME types); a stream connector consume
 from __future__ import annotations
 
 import json
-
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum

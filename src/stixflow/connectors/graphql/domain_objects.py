@@ -35,22 +35,57 @@ ENTITIES = (
     Entity("stixDomainObject", "stixDomainObjects", SDO_TYPES, "StixDomainObjectsOrdering", True),
     Entity("stixCoreObject", "stixCoreObjects", (), "StixCoreObjectsOrdering", True),
     _entity("malware", "malwares", "malware", "MalwaresOrdering", "malwareAdd"),
-    _entity("attackPattern", "attackPatterns", "attack-pattern", "AttackPatternsOrdering", "attackPatternAdd"),
+    _entity(
+        "attackPattern",
+        "attackPatterns",
+        "attack-pattern",
+        "AttackPatternsOrdering",
+        "attackPatternAdd",
+    ),
     _entity("indicator", "indicators", "indicator", "IndicatorsOrdering", "indicatorAdd"),
-    _entity("vulnerability", "vulnerabilities", "vulnerability", "VulnerabilitiesOrdering", "vulnerabilityAdd"),
-    _entity("intrusionSet", "intrusionSets", "intrusion-set", "IntrusionSetsOrdering", "intrusionSetAdd"),
+    _entity(
+        "vulnerability",
+        "vulnerabilities",
+        "vulnerability",
+        "VulnerabilitiesOrdering",
+        "vulnerabilityAdd",
+    ),
+    _entity(
+        "intrusionSet", "intrusionSets", "intrusion-set", "IntrusionSetsOrdering", "intrusionSetAdd"
+    ),
     _entity("report", "reports", "report", "ReportsOrdering", "reportAdd"),
     _entity("note", "notes", "note", "NotesOrdering", "noteAdd"),
     _entity("incident", "incidents", "incident", "IncidentsOrdering", "incidentAdd"),
     _entity("tool", "tools", "tool", "ToolsOrdering", "toolAdd"),
     _entity("campaign", "campaigns", "campaign", "CampaignsOrdering", "campaignAdd"),
-    _entity("threatActorGroup", "threatActorsGroup", "threat-actor", "ThreatActorsOrdering", "threatActorGroupAdd"),
+    _entity(
+        "threatActorGroup",
+        "threatActorsGroup",
+        "threat-actor",
+        "ThreatActorsOrdering",
+        "threatActorGroupAdd",
+    ),
     _entity("channel", "channels", "x-opencti-channel", "ChannelsOrdering", "channelAdd"),
     _entity("caseRft", "caseRfts", "x-opencti-case-rft", "CaseRftsOrdering"),
-    _entity("caseIncident", "caseIncidents", "x-opencti-case-incident", "CaseIncidentsOrdering", "caseIncidentAdd", build=inputs.case_builder),
+    _entity(
+        "caseIncident",
+        "caseIncidents",
+        "x-opencti-case-incident",
+        "CaseIncidentsOrdering",
+        "caseIncidentAdd",
+        build=inputs.case_builder,
+    ),
     _entity("identity", "identities", "identity", "IdentitiesOrdering", with_types=True),
-    _entity("location", "locations", "location", "LocationsOrdering", "locationAdd", build=inputs.location_builder, with_types=True),
-)  # fmt: skip
+    _entity(
+        "location",
+        "locations",
+        "location",
+        "LocationsOrdering",
+        "locationAdd",
+        build=inputs.location_builder,
+        with_types=True,
+    ),
+)
 EDIT_ROOTS = ("stixDomainObjectEdit", "stixCoreObjectEdit")
 
 SDL = entities.sdl(ENTITIES, EDIT_ROOTS)

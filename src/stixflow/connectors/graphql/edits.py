@@ -117,7 +117,7 @@ NUMERIC = frozenset({"x_opencti_score", "confidence", "x_opencti_base_score", "n
 
 def _typed(key: str, current: Any, value: Any) -> Any:
     """OpenCTI sends every patched value as a string; numbers are stored as numbers."""
-    numeric = key in NUMERIC or isinstance(current, int | float) and not isinstance(current, bool)
+    numeric = key in NUMERIC or (isinstance(current, int | float) and not isinstance(current, bool))
     if numeric and isinstance(value, str):
         try:
             return int(value) if value.lstrip("-").isdigit() else float(value)
