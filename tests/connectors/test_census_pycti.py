@@ -4,12 +4,14 @@ virtual environment) against a live stixflow: one pycti script per area
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
 import uuid
 from pathlib import Path
 
+import httpx
 import pytest
 
 from stixflow.access.audit import LOCAL_ACTOR
@@ -17,6 +19,7 @@ from stixflow.access.markings import ensure_builtin_markings
 from stixflow.access.schemas import GroupCreate, TokenCreate, UserCreate
 from stixflow.access.service import AccessService
 from stixflow.clock import now
+from stixflow.files.imports import file_store
 from stixflow.runtime import Runtime
 from stixflow.stix.markings import TLP_BY_NAME
 from stixflow.store.base import Access, Provenance
@@ -163,3 +166,41 @@ def test_refused_callers(runtime: Runtime, pycti: Path) -> None:
         assert out[call] is not None and "AccessDenied" in out[call], (call, out[call])
     stored = runtime.store.get(green_id, access=Access.everything())
     assert stored is not None and "description" not in stored.data
+
+
+def test_file_calls(runtime: Runtime, pycti: Path) -> None:
+    """Samples, attached files and exports through pycti; fetch_opencti_file reads them back,
+    and a reader without the sample's marking cannot."""
+    ensure_builtin_markings(runtime.db, runtime.store)
+    with live_stixflow(runtime) as live:
+        _, token = connector_token(runtime, "Files")
+        out = run_script(pycti, "files", live.url, token)
+        sample = b"MZ\x90\x00census sample\x00\xff"
+        assert out["stix_cyber_observable.upload_artifact"] == {
+            "type": "Artifact",
+            "sha256": hashlib.sha256(sample).hexdigest(),
+            "files": ["sample.exe"],
+        }
+        assert bytes.fromhex(out["fetch_opencti_file"]) == sample
+        assert out["stix_cyber_observable.add_file"] == ["ip-notes.txt", "seen twice"]
+        assert out["stix_domain_object.add_file"] == ["report.txt", "analysis"]
+        assert out["external_reference.add_file"] == ["sandbox.html", "<p>report</p>"]
+        assert out["stix_domain_object.push_entity_export"] == ["filebot.json", "report.txt"]
+        names = {f.name for f in file_store(runtime).list(limit=50)}
+        assert {"malwares.csv", "obs.csv", "core.csv"} <= names
+        # the sample is readable by a reader of its artifact, not by a caller without it
+        reader = _reader_token(runtime)
+        url = f"{live.url}/storage/get/{out['SAMPLE_FILE']}"
+        assert httpx.get(url, headers={"Authorization": f"Bearer {reader}"}).content == sample
+        artifact_id = file_store(runtime).get(out["SAMPLE_FILE"]).entity_id
+        assert artifact_id is not None
+        _mark_red(runtime, artifact_id)
+        assert httpx.get(url, headers={"Authorization": f"Bearer {reader}"}).status_code == 404
+
+
+def _mark_red(runtime: Runtime, object_id: str) -> None:
+    stored = runtime.store.get(object_id, access=Access.everything())
+    assert stored is not None
+    red = {**stored.data, "object_marking_refs": [TLP_BY_NAME["TLP:RED"]["id"]]}
+    with runtime.db.transaction() as tx:
+        runtime.store.upsert(tx, [red], provenance=Provenance(seen_at=now()), overwrite=True)

@@ -2,7 +2,8 @@
 
 Reads the census (``helper-api-census.tsv``: each ``helper.api.<area>.<method>`` call, and the
 connector folders that make it) and our GraphQL schema. A call is served when every GraphQL
-root field it needs is in the schema (``NEEDS``); calls pycti answers on its own side (id
+root field it needs is in the schema (``NEEDS``; ``GET /path``: an HTTP route of the API, for
+``fetch_opencti_file``); calls pycti answers on its own side (id
 generators, date formatting, the API URL) need none. A call missing from ``NEEDS`` is not
 served. A connector is served when all its calls are; the catalog has ``CATALOG`` connectors
 (those that make no call at all are served)::
@@ -17,7 +18,10 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from stixflow.api.routes.files import router as files_router
 from stixflow.connectors.graphql import build_schema
+
+ROUTERS = (files_router,)
 
 CATALOG = 301
 DEFAULT_CENSUS = (
@@ -92,6 +96,15 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "threat_actor_group.list": ("threatActorsGroup",),
     "channel.list": ("channels",),
     "case_rft.list": ("caseRfts",),
+    "fetch_opencti_file": ("GET /storage/get/{file_id:path}",),
+    "stix_cyber_observable.upload_artifact": ("artifactImport",),
+    "stix_cyber_observable.add_file": ("stixCyberObservableEdit",),
+    "stix_domain_object.add_file": ("stixDomainObjectEdit",),
+    "external_reference.add_file": ("externalReferenceEdit",),
+    "stix_domain_object.push_entity_export": ("stixDomainObjectEdit",),
+    "stix_domain_object.push_list_export": ("stixDomainObjectsExportPush",),
+    "stix_cyber_observable.push_list_export": ("stixCyberObservablesExportPush",),
+    "stix_core_object.push_list_export": ("stixCoreObjectsExportPush",),
     # answered inside pycti: no platform call
     "stix2.format_date": (),
     "stix2.put_attribute_in_extension": (),
@@ -125,10 +138,22 @@ def served_calls(roots: set[str]) -> set[str]:
     return {call for call, needs in NEEDS.items() if all(n in roots for n in needs)}
 
 
+def served_roots() -> set[str]:
+    """Our GraphQL root fields, and our HTTP routes as ``METHOD /path``."""
+    schema = build_schema()
+    roots = set(schema.query_type.fields)
+    if schema.mutation_type is not None:
+        roots |= set(schema.mutation_type.fields)
+    for router in ROUTERS:
+        for route in router.routes:
+            for method in getattr(route, "methods", None) or ():
+                roots.add(f"{method} {getattr(route, 'path', '')}")
+    return roots
+
+
 def main(argv: list[str]) -> int:
     path = Path(argv[0]) if argv else DEFAULT_CENSUS
-    schema = build_schema()
-    roots = set(schema.query_type.fields) | set(schema.mutation_type.fields)
+    roots = served_roots()
     served = served_calls(roots)
     calls = read_census(path)
     failing = {folder: made - served for folder, made in calls.items() if made - served}

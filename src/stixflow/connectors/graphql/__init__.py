@@ -23,6 +23,7 @@ from stixflow.connectors.graphql import (
     domain_objects,
     entities,
     external_references,
+    files,
     knowledge,
     labels,
     observables,
@@ -47,6 +48,7 @@ AREAS = (
     observables,
     domain_objects,
     relationships,
+    files,
 )
 
 

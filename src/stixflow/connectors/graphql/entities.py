@@ -17,7 +17,7 @@ from ariadne import MutationType, ObjectType, QueryType
 from graphql import GraphQLResolveInfo
 
 from stixflow.access.capabilities import Capability
-from stixflow.connectors.graphql import edits, lookup, nodes, writes
+from stixflow.connectors.graphql import edits, files, lookup, nodes, writes
 from stixflow.connectors.graphql.context import Context, context_of
 from stixflow.store.base import StixObject
 
@@ -138,6 +138,8 @@ edit_type.set_field("relationAdd", edits.relation_add)
 edit_type.set_field("relationDelete", edits.relation_delete)
 edit_type.set_field("fieldPatch", edits.field_patch)
 edit_type.set_field("delete", edits.delete)
+edit_type.set_field("importPush", files.import_push)
+edit_type.set_field("exportPush", files.export_push)
 
 SHARED_SDL = """
 # An OpenCTI entity as JSON: every field it holds, whatever the selection (opaque.py).
@@ -147,11 +149,15 @@ scalar StixId
 scalar EditInput
 scalar StixRefRelationshipAddInput
 scalar DateTime
+scalar Upload
 
 type StixEditMutations {
   relationAdd(input: StixRefRelationshipAddInput!): StixNode
   relationDelete(toId: StixRef!, relationship_type: String!): StixNode
   fieldPatch(input: [EditInput]!, commitMessage: String, references: [String]): StixNode
   delete: ID
+  importPush(file: Upload!, version: DateTime, fileMarkings: [String], noTriggerImport: Boolean,
+             embedded: Boolean): StixNode
+  exportPush(file: Upload!, file_markings: [String]!): Boolean
 }
 """

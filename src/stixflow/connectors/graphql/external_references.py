@@ -9,7 +9,7 @@ from typing import Any
 from ariadne import MutationType, ObjectType, QueryType
 from graphql import GraphQLResolveInfo
 
-from stixflow.connectors.graphql import lookup, meta, writes
+from stixflow.connectors.graphql import files, lookup, meta, writes
 from stixflow.connectors.graphql.context import context_of
 from stixflow.connectors.graphql.entities import READERS
 
@@ -22,6 +22,8 @@ scalar ExternalReferenceAddInput
 
 type ExternalReferenceEditMutations {
   delete: ID
+  importPush(file: Upload!, version: DateTime, fileMarkings: [String], noTriggerImport: Boolean,
+             embedded: Boolean): StixNode
 }
 
 extend type Query {
@@ -81,5 +83,7 @@ def resolve_reference_delete(edit: dict[str, str], info: GraphQLResolveInfo) -> 
         meta.delete_reference(tx, edit["id"])
     return edit["id"]
 
+
+edit_type.set_field("importPush", files.import_push)
 
 BINDABLES = (query, mutation, edit_type)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from stixflow.access import markings
-from stixflow.connectors.graphql import meta
+from stixflow.connectors.graphql import attachments, meta
 from stixflow.connectors.graphql.context import Context
 from stixflow.store.base import StixObject
 
@@ -94,7 +94,7 @@ def node(context: Context, obj: StixObject) -> dict[str, Any]:
         objectMarking=[_marking(context, ref) for ref in obj.get("object_marking_refs") or []],
         objectLabel=[meta.label_node(label) for label in meta.labels_of(context, obj)],
         externalReferences=[meta.reference_node(r) for r in obj.get("external_references") or []],
-        importFiles={"edges": []},
+        importFiles=attachments.import_files(context, obj["id"]),
         x_opencti_stix_ids=[],
         x_opencti_aliases=obj.get("x_opencti_aliases") or [],
         created_at=obj.get("created"),
