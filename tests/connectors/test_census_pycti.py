@@ -19,6 +19,9 @@ from stixflow.access.markings import ensure_builtin_markings
 from stixflow.access.schemas import GroupCreate, TokenCreate, UserCreate
 from stixflow.access.service import AccessService
 from stixflow.clock import now
+from stixflow.connectors.model import ConnectorType
+from stixflow.connectors.schemas import ConnectorRegister
+from stixflow.connectors.service import ConnectorService
 from stixflow.files.imports import file_store
 from stixflow.runtime import Runtime
 from stixflow.stix.markings import TLP_BY_NAME
@@ -204,3 +207,25 @@ def _mark_red(runtime: Runtime, object_id: str) -> None:
     red = {**stored.data, "object_marking_refs": [TLP_BY_NAME["TLP:RED"]["id"]]}
     with runtime.db.transaction() as tx:
         runtime.store.upsert(tx, [red], provenance=Provenance(seen_at=now()), overwrite=True)
+
+
+def test_meta_calls(runtime: Runtime, pycti: Path) -> None:
+    ensure_builtin_markings(runtime.db, runtime.store)
+    with live_stixflow(runtime) as live:
+        user_id, token = connector_token(runtime, "Meta")
+        spec = ConnectorRegister(
+            id="census-meta", name="Census meta", type=ConnectorType.EXTERNAL_IMPORT
+        )
+        ConnectorService(runtime, actor=LOCAL_ACTOR).register(spec, user_id=user_id)
+        out = run_script(pycti, "meta", live.url, token, CONNECTOR_ID="census-meta")
+    assert out["vocabulary.create"] == ["census-type", "report_types_ov"]
+    assert out["vocabulary.list"] == ["census-type"]
+    assert out["vocabulary.read"] == "census-type"
+    assert out["marking_definition.create"] == ["PAP", "PAP:GREEN"]
+    assert out["marking_definition.read(PAP)"] is True
+    assert out["kill_chain_phase.create"] == [
+        {"kill_chain_name": "mitre-attack", "phase_name": "execution"}
+    ]
+    assert out["stix_nested_ref_relationship.create"] is True
+    assert out["indicator.update_field"] == 75
+    assert out["work.get_connector_works"] == [[True, "census run"]]

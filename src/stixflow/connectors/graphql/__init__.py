@@ -26,8 +26,10 @@ from stixflow.connectors.graphql import (
     files,
     knowledge,
     labels,
+    meta_objects,
     observables,
     relationships,
+    vocabularies,
     works,
 )
 from stixflow.connectors.graphql.context import Context
@@ -49,6 +51,8 @@ AREAS = (
     domain_objects,
     relationships,
     files,
+    vocabularies,
+    meta_objects,
 )
 
 

@@ -5,7 +5,12 @@ and ``stixCoreObject(s)``, the creates connectors make, and ``stixDomainObjectEd
 
 from __future__ import annotations
 
-from stixflow.connectors.graphql import entities, inputs
+from typing import Any
+
+from ariadne import MutationType
+from graphql import GraphQLResolveInfo
+
+from stixflow.connectors.graphql import edits, entities, inputs
 from stixflow.connectors.graphql.entities import Entity
 
 SDO_TYPES = (
@@ -90,3 +95,24 @@ EDIT_ROOTS = ("stixDomainObjectEdit", "stixCoreObjectEdit")
 
 SDL = entities.sdl(ENTITIES, EDIT_ROOTS)
 BINDABLES = entities.bind(ENTITIES, EDIT_ROOTS)
+
+
+FIELD_PATCH_SDL = """
+extend type Mutation {
+  indicatorFieldPatch(id: ID!, input: [EditInput]!, commitMessage: String,
+                      references: [String]): StixNode
+}
+"""
+SDL = SDL + "\n\n" + FIELD_PATCH_SDL
+_patches = MutationType()
+
+
+@_patches.field("indicatorFieldPatch")
+def resolve_indicator_patch(
+    _: None, info: GraphQLResolveInfo, id: str, input: list[Any], **rest: Any
+) -> Any:
+    """``indicatorFieldPatch``: ``stixDomainObjectEdit { fieldPatch }`` of an indicator."""
+    return edits.field_patch({"id": id}, info, input)
+
+
+BINDABLES = (*BINDABLES, _patches)

@@ -16,12 +16,10 @@ from typing import Any
 from ariadne import MutationType, ObjectType, QueryType
 from graphql import GraphQLResolveInfo
 
-from stixflow.access.capabilities import Capability
 from stixflow.connectors.graphql import edits, files, lookup, nodes, writes
-from stixflow.connectors.graphql.context import Context, context_of
+from stixflow.connectors.graphql.context import READERS, Context, context_of
 from stixflow.store.base import StixObject
 
-READERS = (Capability.KNOWLEDGE, Capability.CONNECTORAPI)
 Builder = Callable[[Context, dict[str, Any]], StixObject]
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from stixflow.access import markings
-from stixflow.connectors.graphql import meta, writes
+from stixflow.connectors.graphql import meta, meta_objects, writes
 from stixflow.connectors.graphql.context import Context
 from stixflow.store.base import StixObject
 
@@ -19,7 +19,7 @@ IGNORED = frozenset(
         "update", "upsertOperations", "files", "filesMarkings", "noTriggerImport", "embedded",
         "objectOrganization", "x_opencti_workflow_id", "customFieldValues", "clientMutationId",
         "x_opencti_stix_ids", "x_opencti_modified_at", "createIndicator", "objectAssignee",
-        "objectParticipant", "x_opencti_create_observables", "killChainPhases",
+        "objectParticipant", "x_opencti_create_observables",
         "basedOn", "stix_id", "type",
     }
 )  # fmt: skip
@@ -38,6 +38,10 @@ def refs(context: Context, data: dict[str, Any]) -> dict[str, Any]:
             ]
     if data.get("objectLabel"):
         out["labels"] = [meta.label_value(context, str(v)) for v in data["objectLabel"]]
+    if data.get("killChainPhases"):
+        out["kill_chain_phases"] = meta_objects.stix_phases(
+            context, [str(p) for p in data["killChainPhases"]]
+        )
     if data.get("objects"):
         out["object_refs"] = [str(o) for o in data["objects"]]
     if data.get("externalReferences"):
@@ -48,7 +52,10 @@ def refs(context: Context, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def stix_of(context: Context, stix_type: str, data: dict[str, Any]) -> StixObject:
-    skip = IGNORED | {"createdBy", "objectMarking", "objectLabel", "externalReferences", "objects"}
+    skip = IGNORED | {
+        "createdBy", "objectMarking", "objectLabel", "externalReferences", "objects",
+        "killChainPhases",
+    }  # fmt: skip
     fields = {k: v for k, v in data.items() if k not in skip}
     if data.get("stix_id"):
         fields["id"] = str(data["stix_id"])

@@ -12,6 +12,7 @@ from graphql import GraphQLResolveInfo
 from stixflow.connectors.graphql import entities, inputs, lookup, nodes, writes
 from stixflow.connectors.graphql.context import context_of
 from stixflow.connectors.graphql.entities import READERS
+from stixflow.errors import InvalidInput
 
 query, mutation = QueryType(), MutationType()
 
@@ -40,6 +41,7 @@ extend type Query {
 
 extend type Mutation {
   stixCoreRelationshipAdd(input: StixCoreRelationshipAddInput!): StixNode
+  stixRefRelationshipAdd(input: StixRefRelationshipAddInput!): StixNode
 }
 """
 )
@@ -129,6 +131,45 @@ def resolve_nested_refs(
         node.update({"from": nodes.node(context, source or {}), "to": nodes.node(context, target)})
         found.append(node)
     return lookup.connection(found, first, after)
+
+
+#: OpenCTI's names of nested references (``obs_resolves-to``) -> the STIX property base.
+NESTED_PREFIX = "obs_"
+
+
+def _add_nested(obj: dict[str, Any], kind: str, target: str) -> None:
+    """Set the embedded reference ``kind`` of ``obj`` (``resolves-to`` -> ``resolves_to_refs``;
+    a singular ``*_ref`` when the object has that one)."""
+    base = kind.removeprefix(NESTED_PREFIX).replace("-", "_")
+    if f"{base}_ref" in obj:
+        obj[f"{base}_ref"] = target
+    elif target not in (obj.get(f"{base}_refs") or []):
+        obj[f"{base}_refs"] = [*(obj.get(f"{base}_refs") or []), target]
+
+
+@mutation.field("stixRefRelationshipAdd")
+def resolve_nested_ref_add(
+    _: None, info: GraphQLResolveInfo, input: dict[str, Any]
+) -> dict[str, Any]:
+    """A nested-ref relationship: an embedded reference written into its source object."""
+    context = context_of(info, *writes.WRITERS)
+    source, target = str(input.get("fromId")), str(input.get("toId"))
+    kind = str(input.get("relationship_type") or "")
+    if kind.removeprefix(NESTED_PREFIX) in ("", "object-label", "external-reference"):
+        raise InvalidInput(f"stixRefRelationshipAdd of {kind!r} is not served")
+    target_obj = lookup.get_object(context, target)
+    if target_obj is None:
+        raise writes.NotFound(f"no object {target}")
+    stored = writes.edit(context, source, lambda obj: _add_nested(obj, kind, target_obj["id"]))
+    name = kind.removeprefix(NESTED_PREFIX)
+    return {
+        "id": f"{name}:{stored['id']}:{target_obj['id']}",
+        "standard_id": f"{name}:{stored['id']}:{target_obj['id']}",
+        "entity_type": name,
+        "parent_types": ["basic-relationship", "stix-ref-relationship"],
+        "from": nodes.node(context, stored),
+        "to": nodes.node(context, target_obj),
+    }
 
 
 @mutation.field("stixCoreRelationshipAdd")

@@ -22,3 +22,11 @@ CREATE TABLE octi_vocabularies (
     created_at TEXT NOT NULL,
     UNIQUE (category, name)
 );
+CREATE TABLE octi_kill_chain_phases (
+    id TEXT PRIMARY KEY,
+    kill_chain_name TEXT NOT NULL,
+    phase_name TEXT NOT NULL,
+    x_opencti_order INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    UNIQUE (kill_chain_name, phase_name)
+);
