@@ -25,7 +25,7 @@ from stixflow.connectors.service import ConnectorService
 from stixflow.files.imports import file_store
 from stixflow.runtime import Runtime
 from stixflow.stix.markings import TLP_BY_NAME
-from stixflow.store.base import Access, Provenance
+from stixflow.store.base import Access, ObjectQuery, Provenance
 from tests.connectors.live import connector_token, live_stixflow
 from tests.connectors.pycti_env import pycti_python
 
@@ -229,3 +229,60 @@ def test_meta_calls(runtime: Runtime, pycti: Path) -> None:
     assert out["stix_nested_ref_relationship.create"] is True
     assert out["indicator.update_field"] == 75
     assert out["work.get_connector_works"] == [[True, "census run"]]
+
+
+def test_import_bundle_from_json(runtime: Runtime, pycti: Path) -> None:
+    """pycti's ``import_bundle_from_json`` really imports: every object is in the store after,
+    with its author, marking, labels, external references and relationship."""
+    ensure_builtin_markings(runtime.db, runtime.store)
+    stamp = "2024-02-01T00:00:00.000Z"
+    author = {
+        "type": "identity",
+        "spec_version": "2.1",
+        "id": f"identity--{uuid.uuid4()}",
+        "name": "Bundle Author",
+        "identity_class": "organization",
+        "created": stamp,
+        "modified": stamp,
+    }
+    green = TLP_BY_NAME["TLP:GREEN"]["id"]
+    bot = {
+        **_malware("BundleBot", "TLP:GREEN"),
+        "created_by_ref": author["id"],
+        "labels": ["bundle-label"],
+        "external_references": [{"source_name": "vendor", "url": "https://example.org/bb"}],
+    }
+    ip = {"type": "ipv4-addr", "spec_version": "2.1", "id": f"ipv4-addr--{uuid.uuid4()}",
+          "value": "192.0.2.77"}  # fmt: skip
+    uses = {
+        "type": "relationship",
+        "spec_version": "2.1",
+        "id": f"relationship--{uuid.uuid4()}",
+        "relationship_type": "communicates-with",
+        "source_ref": bot["id"],
+        "target_ref": ip["id"],
+        "created": stamp,
+        "modified": stamp,
+    }
+    bundle_json = json.dumps({"type": "bundle", "id": f"bundle--{uuid.uuid4()}",
+                              "objects": [author, bot, ip, uses]})  # fmt: skip
+    with live_stixflow(runtime) as live:
+        _, token = connector_token(runtime, "Bundle")
+        out = run_script(pycti, "bundles", live.url, token, BUNDLE=bundle_json)
+    assert out["errors"] == []
+    everything = Access.everything()
+    page = runtime.store.query(ObjectQuery(types=("malware",), limit=10), access=everything)
+    (stored,) = [m for m in page.objects if m["name"] == "BundleBot"]
+    assert stored["object_marking_refs"] == [green]
+    assert stored["labels"] == ["bundle-label"]
+    assert [r["url"] for r in stored["external_references"]] == ["https://example.org/bb"]
+    authors = runtime.store.query(ObjectQuery(types=("identity",), limit=10), access=everything)
+    assert any(a["id"] == stored["created_by_ref"] and a["name"] == "Bundle Author"
+               for a in authors.objects)  # fmt: skip
+    rels = runtime.store.query(ObjectQuery(types=("relationship",), limit=10), access=everything)
+    ips = runtime.store.query(ObjectQuery(types=("ipv4-addr",), limit=10), access=everything)
+    (ip_stored,) = ips.objects
+    assert ip_stored["value"] == "192.0.2.77"
+    assert [(r["source_ref"], r["target_ref"]) for r in rels.objects] == [
+        (stored["id"], ip_stored["id"])
+    ]

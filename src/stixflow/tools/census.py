@@ -113,6 +113,13 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "marking_definition.create": ("markingDefinitionAdd",),
     "kill_chain_phase.create": ("killChainPhaseAdd",),
     "indicator.update_field": ("indicatorFieldPatch",),
+    "stix2.import_bundle_from_json": (
+        "vocabularyCategories",
+        "identityAdd",
+        "malwareAdd",
+        "stixCyberObservableAdd",
+        "stixCoreRelationshipAdd",
+    ),
     # answered inside pycti: no platform call
     "stix2.format_date": (),
     "stix2.put_attribute_in_extension": (),

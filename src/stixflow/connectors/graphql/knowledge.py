@@ -88,8 +88,29 @@ def _add(info: GraphQLResolveInfo, input: dict[str, Any], entity_type: str) -> d
     context = context_of(info, *WRITERS)
     kind = input.get("type") or entity_type
     if str(kind).lower() == "organization":
-        return _organization(context, input["name"])
-    return _identity(context, input["name"], str(kind), input.get("description"))
+        node = _organization(context, input["name"])
+    else:
+        node = _identity(context, input["name"], str(kind), input.get("description"))
+    if input.get("stix_id") and input["stix_id"] != node["id"]:
+        _remember_alias(context, str(input["stix_id"]), node["id"])
+    return node
+
+
+def _remember_alias(context: Context, stix_id: str, object_id: str) -> None:
+    """The id the caller gave (a bundle's identity id) now names the stored identity: objects
+    that reference it later point at the stored one (the store resolves known aliases)."""
+    stored = context.runtime.store.get(object_id, access=context.access)
+    if stored is None:
+        return
+    provenance = Provenance(seen_at=now(), user_id=context.user_id, source="connectors")
+    with context.runtime.db.transaction() as tx:
+        context.runtime.store.upsert(
+            tx,
+            [stored.data],
+            provenance=provenance,
+            aliases={stix_id: object_id},
+            writer=context.access,
+        )
 
 
 @mutation.field("organizationAdd")

@@ -24,6 +24,7 @@ scalar VocabularyAddInput
 scalar VocabularyOrdering
 
 extend type Query {
+  vocabularyCategories: StixNode
   vocabulary(id: String!): StixNode
   vocabularies(category: String, filters: FilterGroup, search: String, first: Int, after: ID,
                orderBy: VocabularyOrdering, orderMode: OrderingMode): StixNode
@@ -62,6 +63,14 @@ def _all(context: Context) -> list[dict[str, Any]]:
 def _flat(node: dict[str, Any]) -> dict[str, Any]:
     """The node with ``category`` as its key, for filtering (``category = report_types_ov``)."""
     return {**node, "category": node["category"]["key"]}
+
+
+@query.field("vocabularyCategories")
+def resolve_categories(_: None, info: GraphQLResolveInfo) -> list[dict[str, Any]]:
+    """No field is bound to a vocabulary here (values are kept as STIX has them), so there is
+    no category whose fields pycti must resolve before an import."""
+    context_of(info, *READERS)
+    return []
 
 
 @query.field("vocabulary")
