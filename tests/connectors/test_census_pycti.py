@@ -229,6 +229,17 @@ def test_meta_calls(runtime: Runtime, pycti: Path) -> None:
     assert out["stix_nested_ref_relationship.create"] is True
     assert out["indicator.update_field"] == 75
     assert out["work.get_connector_works"] == [[True, "census run"]]
+    assert out["work.get_work"] == ["census run", "complete"]
+    client_side = out["client_side"]
+    assert client_side["stix2.format_date"].startswith("2024-05-01T10:00:00")
+    assert client_side["stix2.get_reader"] == "Census Exec"
+    assert client_side["stix2.put_attribute_in_extension"] == 50
+    assert client_side["get_attribute_in_extension"] == 7
+    assert client_side["api_url"].endswith("/graphql") and client_side["api_token"] is True
+    assert client_side["generate_id"] == [
+        "attack-pattern", "indicator", "location", "note", "report", "vulnerability",
+        "channel", "relationship",
+    ]  # fmt: skip
 
 
 def test_import_bundle_from_json(runtime: Runtime, pycti: Path) -> None:

@@ -65,4 +65,42 @@ work_id = api.work.initiate_work(connector_id, "census run")
 out["work.get_connector_works"] = [
     [w["id"] == work_id, w["name"]] for w in api.work.get_connector_works(connector_id)
 ]
+api.work.to_received(work_id, "received")
+api.work.ping(work_id)
+api.work.report_expectation(work_id, None)
+api.work.to_processed(work_id, "done")
+work = api.work.get_work(work_id)
+out["work.get_work"] = [work["name"], work["status"]]
+
+# answered inside pycti, no platform call: they work against stixflow all the same
+out["client_side"] = {
+    "stix2.format_date": api.stix2.format_date("2024-05-01T10:00:00Z"),
+    "stix2.get_reader": api.stix2.get_reader("Attack-Pattern")(id=ap["id"])["name"],
+    "stix2.put_attribute_in_extension": api.stix2.put_attribute_in_extension(
+        {"type": "indicator"},
+        "extension-definition--ea279b3e-5c71-4632-ac08-831c66a786ba",
+        "score",
+        50,
+    )["extensions"]["extension-definition--ea279b3e-5c71-4632-ac08-831c66a786ba"]["score"],
+    "get_attribute_in_extension": api.get_attribute_in_extension(
+        "score",
+        {
+            "extensions": {
+                "extension-definition--ea279b3e-5c71-4632-ac08-831c66a786ba": {"score": 7}
+            }
+        },
+    ),
+    "api_url": api.api_url,
+    "api_token": api.api_token == os.environ["OPENCTI_TOKEN"],
+    "generate_id": [
+        api.attack_pattern.generate_id("Exec", "T1059").split("--")[0],
+        api.indicator.generate_id("[ipv4-addr:value = '1.2.3.4']").split("--")[0],
+        api.location.generate_id("France", "Country").split("--")[0],
+        api.note.generate_id(None, "content").split("--")[0],
+        api.report.generate_id("R", "2024-01-01T00:00:00Z").split("--")[0],
+        api.vulnerability.generate_id("CVE-2024-1").split("--")[0],
+        api.channel.generate_id("c").split("--")[0],
+        api.stix_core_relationship.generate_id("uses", "malware--x", "tool--y").split("--")[0],
+    ],
+}
 print(json.dumps(out))
