@@ -19,7 +19,7 @@ from stixflow.connectors.graphql import inputs, nodes, writes
 from stixflow.connectors.graphql.attachments import file_node
 from stixflow.connectors.graphql.context import Context, context_of
 from stixflow.connectors.graphql.uploads import Upload
-from stixflow.errors import InvalidInput
+from stixflow.errors import InvalidInput, NotFound
 from stixflow.files.imports import file_store
 from stixflow.files.store import StoredFile
 
@@ -79,7 +79,7 @@ def import_push(
     if not edit["id"].startswith("external-reference--") and (
         context.runtime.store.get(edit["id"], access=context.access) is None
     ):
-        raise writes.NotFound(f"no object {edit['id']}")
+        raise NotFound(f"no object {edit['id']}")
     return file_node(attach(context, edit["id"], file, fileMarkings))
 
 
@@ -89,7 +89,7 @@ def export_push(
     """``<entity>Edit { exportPush }``: an export file of one object."""
     context = context_of(info, *writes.WRITERS)
     if context.runtime.store.get(edit["id"], access=context.access) is None:
-        raise writes.NotFound(f"no object {edit['id']}")
+        raise NotFound(f"no object {edit['id']}")
     attach(context, edit["id"], file, file_markings)
     return True
 

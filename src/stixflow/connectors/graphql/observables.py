@@ -53,7 +53,6 @@ extend type Mutation {{
 )
 
 mutation = MutationType()
-HASH_KEYS = {"MD5": "MD5", "SHA1": "SHA-1", "SHA256": "SHA-256", "SHA512": "SHA-512"}
 
 
 def _hashes(data: dict[str, Any]) -> dict[str, str]:
@@ -66,8 +65,8 @@ def _hashes(data: dict[str, Any]) -> dict[str, str]:
 @mutation.field("stixCyberObservableAdd")
 def resolve_observable_add(_: None, info: GraphQLResolveInfo, type: str, **args: Any) -> Any:
     context = context_of(info, *writes.WRITERS)
-    name = type.replace("-", "").replace("IPv", "IPv")
-    data = next((dict(args[c]) for c in CLASSES if c.lower() == name.lower() and args.get(c)), None)
+    name = type.replace("-", "").lower()  # "IPv4-Addr" -> the IPv4Addr input
+    data = next((dict(args[c]) for c in CLASSES if c.lower() == name and args.get(c)), None)
     if data is None:
         raise InvalidInput(f"stixCyberObservableAdd: no {type} input given")
     hashes = _hashes(data)

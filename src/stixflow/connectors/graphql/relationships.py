@@ -12,7 +12,7 @@ from graphql import GraphQLResolveInfo
 from stixflow.connectors.graphql import entities, inputs, lookup, nodes, writes
 from stixflow.connectors.graphql.context import context_of
 from stixflow.connectors.graphql.entities import READERS
-from stixflow.errors import InvalidInput
+from stixflow.errors import InvalidInput, NotFound
 
 query, mutation = QueryType(), MutationType()
 
@@ -159,7 +159,7 @@ def resolve_nested_ref_add(
         raise InvalidInput(f"stixRefRelationshipAdd of {kind!r} is not served")
     target_obj = lookup.get_object(context, target)
     if target_obj is None:
-        raise writes.NotFound(f"no object {target}")
+        raise NotFound(f"no object {target}")
     stored = writes.edit(context, source, lambda obj: _add_nested(obj, kind, target_obj["id"]))
     name = kind.removeprefix(NESTED_PREFIX)
     return {
@@ -185,7 +185,7 @@ def resolve_relationship_add(
     }
     for side in ("source_ref", "target_ref"):
         if lookup.get_object(context, str(fields[side])) is None:
-            raise writes.NotFound(f"no object {fields[side]}")
+            raise NotFound(f"no object {fields[side]}")
     obj = inputs.stix_of(context, "relationship", fields)
     return nodes.node(context, writes.write(context, [obj])[0])
 
