@@ -109,6 +109,7 @@ def test_knowledge_calls(runtime: Runtime, pycti: Path) -> None:
     assert out["threat_actor_group.list"] == []
     assert out["channel.list"] == []
     assert out["case_rft.list"] == []
+    assert out["opencti_stix_object_or_stix_relationship.list"] == ["Malware", "indicates"]
 
 
 def _reader_token(runtime: Runtime) -> str:
@@ -189,6 +190,7 @@ def test_file_calls(runtime: Runtime, pycti: Path) -> None:
         assert out["stix_domain_object.add_file"] == ["report.txt", "analysis"]
         assert out["external_reference.add_file"] == ["sandbox.html", "<p>report</p>"]
         assert out["stix_domain_object.push_entity_export"] == ["filebot.json", "report.txt"]
+        assert out["stix_core_object.push_analysis"] == ["analysis.json", '{"ttps": []}']
         names = {f.name for f in file_store(runtime).list(limit=50)}
         assert {"malwares.csv", "obs.csv", "core.csv"} <= names
         # the sample is readable by a reader of its artifact, not by a caller without it

@@ -120,7 +120,10 @@ NEEDS: dict[str, tuple[str, ...]] = {
         "stixCyberObservableAdd",
         "stixCoreRelationshipAdd",
     ),
+    "stix_core_object.push_analysis": ("stixCoreObjectEdit",),
+    "opencti_stix_object_or_stix_relationship.list": ("stixObjectOrStixRelationships",),
     # answered inside pycti: no platform call
+    "stix2.prepare_id_filters_export": (),
     "stix2.format_date": (),
     "stix2.put_attribute_in_extension": (),
     "get_attribute_in_extension": (),

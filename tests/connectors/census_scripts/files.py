@@ -58,6 +58,13 @@ out["external_reference.add_file"] = [
 api.stix_domain_object.push_entity_export(malware["id"], "filebot.json", '{"export": 1}', [])
 exports = files_of(api.stix_domain_object.read(id=malware["id"]))
 out["stix_domain_object.push_entity_export"] = sorted(name for name, _ in exports)
+api.stix_core_object.push_analysis(
+    malware["id"], "analysis.json", '{"ttps": []}', "content", "content", "import-document"
+)
+analysis = [
+    f for f in files_of(api.stix_domain_object.read(id=malware["id"])) if f[0] == "analysis.json"
+]
+out["stix_core_object.push_analysis"] = [analysis[0][0], fetch(analysis[0][1]).decode()]
 api.stix_domain_object.push_list_export(None, "Malware", "malwares.csv", [], "name\nFileBot\n")
 api.stix_cyber_observable.push_list_export(None, "Stix-Cyber-Observable", "obs.csv", [], "x")
 api.stix_core_object.push_list_export(None, "Stix-Core-Object", "core.csv", [], "y")

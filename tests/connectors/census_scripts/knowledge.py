@@ -141,6 +141,17 @@ out["case_incident.list"] = [c["name"] for c in api.case_incident.list()]
 out["threat_actor_group.list"] = api.threat_actor_group.list()
 out["channel.list"] = api.channel.list()
 out["case_rft.list"] = api.case_rft.list()
+id_filters = api.stix2.prepare_id_filters_export(
+    [malware["id"], rel["id"], indicator["id"]],
+    access_filter={
+        "mode": "or",
+        "filters": [{"key": "entity_type", "values": ["Malware", "indicates"]}],
+        "filterGroups": [],
+    },
+)
+out["opencti_stix_object_or_stix_relationship.list"] = sorted(
+    e["entity_type"] for e in api.opencti_stix_object_or_stix_relationship.list(filters=id_filters)
+)
 api.external_reference.delete(ref["id"])
 out["external_reference.delete"] = api.external_reference.read(id=ref["id"])
 print(json.dumps(out))

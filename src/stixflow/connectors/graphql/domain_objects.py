@@ -39,6 +39,7 @@ def _entity(one: str, many: str, stix_type: str, ordering: str, add: str | None 
 ENTITIES = (
     Entity("stixDomainObject", "stixDomainObjects", SDO_TYPES, "StixDomainObjectsOrdering", True),
     Entity("stixCoreObject", "stixCoreObjects", (), "StixCoreObjectsOrdering", True),
+    Entity("stixObjectOrStixRelationship", "stixObjectOrStixRelationships", ()),
     _entity("malware", "malwares", "malware", "MalwaresOrdering", "malwareAdd"),
     _entity(
         "attackPattern",

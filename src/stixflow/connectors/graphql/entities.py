@@ -138,6 +138,7 @@ edit_type.set_field("fieldPatch", edits.field_patch)
 edit_type.set_field("delete", edits.delete)
 edit_type.set_field("importPush", files.import_push)
 edit_type.set_field("exportPush", files.export_push)
+edit_type.set_field("analysisPush", files.analysis_push)
 
 SHARED_SDL = """
 # An OpenCTI entity as JSON: every field it holds, whatever the selection (opaque.py).
@@ -157,5 +158,13 @@ type StixEditMutations {
   importPush(file: Upload!, version: DateTime, fileMarkings: [String], noTriggerImport: Boolean,
              embedded: Boolean): StixNode
   exportPush(file: Upload!, file_markings: [String]!): Boolean
+  analysisPush(file: Upload!, contentSource: String!, contentType: AnalysisContentType!,
+               analysisType: String!): StixNode
+}
+
+enum AnalysisContentType {
+  content
+  file
+  fields
 }
 """

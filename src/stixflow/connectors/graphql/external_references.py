@@ -55,8 +55,8 @@ def resolve_references(
     **_ignored: Any,
 ) -> dict[str, Any]:
     context = context_of(info, *READERS)
-    parsed, mode = lookup.parse_filters(filters)
-    found = [n for n in meta.find_references(context) if lookup.matches(n, n, parsed, mode)]
+    tree = lookup.parse_filters(filters)
+    found = [n for n in meta.find_references(context) if lookup.matches(n, n, tree)]
     return lookup.connection(found, first, after)
 
 

@@ -94,6 +94,14 @@ def export_push(
     return True
 
 
+def analysis_push(
+    edit: dict[str, str], info: GraphQLResolveInfo, file: Any, **_: Any
+) -> dict[str, Any]:
+    """``stixCoreObjectEdit { analysisPush }``: an analysis file (import-document's results)
+    attached to the object it analysed."""
+    return import_push(edit, info, file)
+
+
 def _export_list(
     _: None,
     info: GraphQLResolveInfo,

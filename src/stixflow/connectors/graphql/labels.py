@@ -49,13 +49,13 @@ def resolve_labels(
     **_ignored: Any,
 ) -> dict[str, Any]:
     context = context_of(info, *READERS)
-    parsed, mode = lookup.parse_filters(filters)
+    tree = lookup.parse_filters(filters)
     found = []
     for row in meta.find_labels(context, None):
         node = meta.label_node(row)
         if search and search.lower() not in row[1].lower():
             continue
-        if lookup.matches(node, node, parsed, mode):
+        if lookup.matches(node, node, tree):
             found.append(node)
     return lookup.connection(found, first, after)
 

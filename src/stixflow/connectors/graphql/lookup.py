@@ -49,21 +49,28 @@ class Filter:
     mode: str
 
 
-def parse_filters(group: dict[str, Any] | None) -> tuple[list[Filter], str]:
-    """A FilterGroup's filters (nested groups are refused with a message naming them)."""
+@dataclass(frozen=True)
+class FilterTree:
+    """OpenCTI's FilterGroup: filters and nested groups, combined by ``mode``."""
+
+    filters: tuple[Filter, ...] = ()
+    groups: tuple[FilterTree, ...] = ()
+    mode: str = "and"
+
+
+def parse_filters(group: dict[str, Any] | None) -> FilterTree:
+    """A FilterGroup as a tree (an absent one matches everything)."""
     if not group:
-        return [], "and"
-    if group.get("filterGroups"):
-        raise InvalidInput("nested filterGroups are not served")
+        return FilterTree()
     found = []
     for item in group.get("filters") or []:
         key = item.get("key")
         keys = tuple(key) if isinstance(key, list) else (str(key),)
         values = tuple(item.get("values") or ())
-        found.append(
-            Filter(keys, values, str(item.get("operator") or "eq"), str(item.get("mode") or "or"))
-        )
-    return found, str(group.get("mode") or "and")
+        operator, mode = str(item.get("operator") or "eq"), str(item.get("mode") or "or")
+        found.append(Filter(keys, values, operator, mode))
+    nested = tuple(parse_filters(g) for g in group.get("filterGroups") or [])
+    return FilterTree(tuple(found), nested, str(group.get("mode") or "and"))
 
 
 def field_values(obj: StixObject, node: dict[str, Any], key: str) -> list[Any]:
@@ -122,9 +129,12 @@ def _one_matches(obj: StixObject, node: dict[str, Any], item: Filter) -> bool:
     return all(results) if item.mode == "and" else any(results)
 
 
-def matches(obj: StixObject, node: dict[str, Any], filters: list[Filter], mode: str) -> bool:
-    results = (_one_matches(obj, node, f) for f in filters)
-    return all(results) if mode == "and" else any(results)
+def matches(obj: StixObject, node: dict[str, Any], tree: FilterTree) -> bool:
+    results = [
+        *(_one_matches(obj, node, f) for f in tree.filters),
+        *(matches(obj, node, group) for group in tree.groups),
+    ]
+    return all(results) if tree.mode == "and" else any(results)
 
 
 def get_object(context: Context, object_id: str, types: Sequence[str] = ()) -> StixObject | None:
@@ -135,8 +145,10 @@ def get_object(context: Context, object_id: str, types: Sequence[str] = ()) -> S
     return stored.data
 
 
-def _ids_wanted(filters: list[Filter]) -> list[str] | None:
-    for item in filters:
+def _ids_wanted(tree: FilterTree) -> list[str] | None:
+    if tree.mode != "and":
+        return None
+    for item in tree.filters:
         if set(item.keys) & ID_KEYS and item.operator == "eq":
             return [str(v) for v in item.values]
     return None
@@ -162,8 +174,8 @@ def find(
     search: str | None = None,
 ) -> list[tuple[StixObject, dict[str, Any]]]:
     """Every readable object of ``types`` matching ``filters`` and ``search``, with its node."""
-    parsed, mode = parse_filters(filters)
-    ids = _ids_wanted(parsed) if mode == "and" else None
+    tree = parse_filters(filters)
+    ids = _ids_wanted(tree)
     if ids is not None:
         objects: Iterator[StixObject] = iter(
             [o for i in ids if (o := get_object(context, i, types)) is not None]
@@ -173,7 +185,7 @@ def find(
     found = []
     for obj in objects:
         node = nodes.node(context, obj)
-        if matches(obj, node, parsed, mode):
+        if matches(obj, node, tree):
             found.append((obj, node))
     return found
 

@@ -127,8 +127,8 @@ def resolve_phase(_: None, info: GraphQLResolveInfo, id: str) -> dict[str, Any] 
 def resolve_phases(
     _: None, info: GraphQLResolveInfo, filters: dict[str, Any] | None = None, **_ignored: Any
 ) -> dict[str, Any]:
-    parsed, mode = lookup.parse_filters(filters)
-    found = [p for p in phases(context_of(info, *READERS)) if lookup.matches(p, p, parsed, mode)]
+    tree = lookup.parse_filters(filters)
+    found = [p for p in phases(context_of(info, *READERS)) if lookup.matches(p, p, tree)]
     return lookup.connection(found, None, None)
 
 

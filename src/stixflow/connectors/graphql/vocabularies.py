@@ -91,13 +91,13 @@ def resolve_vocabularies(
     **_ignored: Any,
 ) -> dict[str, Any]:
     context = context_of(info, *READERS)
-    parsed, mode = lookup.parse_filters(filters)
+    tree = lookup.parse_filters(filters)
     found = [
         node
         for node in _all(context)
         if (category is None or node["category"]["key"] == category)
         and (not search or search.lower() in str(node["name"]).lower())
-        and lookup.matches(_flat(node), _flat(node), parsed, mode)
+        and lookup.matches(_flat(node), _flat(node), tree)
     ]
     return lookup.connection(found, first, after)
 
