@@ -182,12 +182,8 @@ def find(
         )
     else:
         objects = _candidates(context, types, search)
-    found = []
-    for obj in objects:
-        node = nodes.node(context, obj)
-        if matches(obj, node, tree):
-            found.append((obj, node))
-    return found
+    matching = [obj for obj in objects if matches(obj, nodes.light(obj), tree)]
+    return [(obj, nodes.node(context, obj)) for obj in matching]
 
 
 def connection(found: list[dict[str, Any]], first: int | None, after: str | None) -> dict[str, Any]:

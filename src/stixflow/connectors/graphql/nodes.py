@@ -82,6 +82,20 @@ def hashes(obj: StixObject) -> list[dict[str, str]]:
     return [{"algorithm": k, "hash": v} for k, v in (obj.get("hashes") or {}).items()]
 
 
+def light(obj: StixObject) -> dict[str, Any]:
+    """What a filter may ask of an object beyond its STIX properties, without reading anything
+    else (``node`` reads its references)."""
+    out: dict[str, Any] = {
+        "id": obj["id"],
+        "standard_id": obj["id"],
+        "entity_type": entity_type(obj),
+        "parent_types": parent_types(obj),
+    }
+    if is_observable(obj):
+        out["observable_value"] = observable_value(obj)
+    return out
+
+
 def node(context: Context, obj: StixObject) -> dict[str, Any]:
     """``obj`` as OpenCTI answers it, references cut by the reader's markings."""
     out: dict[str, Any] = {k: v for k, v in obj.items() if k not in ("hashes", "labels")}
