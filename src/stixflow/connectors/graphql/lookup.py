@@ -13,6 +13,10 @@ from stixflow.connectors.graphql.context import Context
 from stixflow.errors import InvalidInput
 from stixflow.store.base import ObjectQuery, StixObject
 
+OPERATORS = frozenset(
+    {"eq", "not_eq", "gt", "gte", "lt", "lte", "starts_with", "contains", "search", "wildcard",
+     "nil", "not_nil"}
+)  # fmt: skip
 SCAN_PAGE = 1000
 MAX_SCANNED = 20_000
 ID_KEYS = frozenset({"id", "ids", "standard_id", "internal_id"})
@@ -68,6 +72,8 @@ def parse_filters(group: dict[str, Any] | None) -> FilterTree:
         keys = tuple(key) if isinstance(key, list) else (str(key),)
         values = tuple(item.get("values") or ())
         operator, mode = str(item.get("operator") or "eq"), str(item.get("mode") or "or")
+        if operator not in OPERATORS:
+            raise InvalidInput(f"filter operator {operator!r} is not served")
         found.append(Filter(keys, values, operator, mode))
     nested = tuple(parse_filters(g) for g in group.get("filterGroups") or [])
     return FilterTree(tuple(found), nested, str(group.get("mode") or "and"))
