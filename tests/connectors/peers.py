@@ -34,6 +34,8 @@ CONNECTORS = {
     "template-enrichment": ("templates/internal-enrichment", ["main.py"]),
     "template-stream": ("templates/stream", ["main.py"]),
     "template-import-file": ("templates/internal-import-file", ["main.py"]),
+    "cisa-kev": ("external-import/cisa-known-exploited-vulnerabilities", ["main.py"]),
+    "urlhaus": ("external-import/urlhaus", ["main.py"]),
 }
 
 

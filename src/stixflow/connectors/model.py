@@ -7,8 +7,9 @@ listens for uploaded files of its scope (MIME types); a stream connector consume
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -66,7 +67,9 @@ class Connector:
 
     @property
     def last_run(self) -> str | None:
-        value = self.info.get("last_run_datetime")
+        """What the connector reports (``last_run_datetime``), else the ``last_run`` pycti
+        connectors keep in their state (an ISO time or epoch seconds)."""
+        value = self.info.get("last_run_datetime") or _state_last_run(self.state)
         return str(value) if value else None
 
     @property
@@ -81,3 +84,13 @@ class Connector:
             return False
         seen = datetime.fromisoformat(self.last_seen_at.replace("Z", "+00:00"))
         return (moment - seen).total_seconds() <= seconds
+
+
+def _state_last_run(state: str | None) -> str | None:
+    try:
+        value = json.loads(state).get("last_run") if state else None
+    except (ValueError, AttributeError):
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return str(value) if value else None

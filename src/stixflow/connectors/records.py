@@ -100,9 +100,10 @@ class ConnectorRecords:
             raise NotFound(f"no connector {connector_id}")
         stamp = now()
         sets, params = ["last_seen_at = ?"], [stamp]
-        if info is not None:
+        if info is not None:  # a null a connector reports does not erase a known value
             sets.append("info = ?")
-            params.append(_json({**current.info, **info}))
+            known = {k: v for k, v in info.items() if v is not None or k not in current.info}
+            params.append(_json({**current.info, **known}))
         if current.state_reset:
             sets.append("state_reset = 0")
         elif state is not None:

@@ -139,6 +139,15 @@ class FileStore:
             )
         return [_file(row) for row in rows]
 
+    def of_entity(self, entity_id: str) -> list[StoredFile]:
+        """The files attached to an entity (OpenCTI's ``importFiles``), oldest first."""
+        with self.db.read() as tx:
+            rows = tx.fetchall(
+                f"SELECT {COLUMNS} FROM files WHERE entity_id = ? ORDER BY created_at, id",
+                (entity_id,),
+            )
+        return [_file(row) for row in rows]
+
     def content(self, file_id: str) -> bytes:
         with self.db.read() as tx:
             rows = tx.fetchall(

@@ -221,7 +221,15 @@ class RabbitMQQueue(Queue):
         with self._guard() as chan:
             for step in range(len(names)):
                 index = (self._turn + step) % len(names)
-                method, properties, body = chan.basic_get(self._ensure(chan, names[index]))
+                try:
+                    method, properties, body = chan.basic_get(self._ensure(chan, names[index]))
+                except amqp.ChannelClosedByBroker as exc:
+                    if exc.reply_code != _NOT_FOUND:
+                        raise
+                    # deleted under us (a connector deleted by another process): no message
+                    # there; the channel is closed, the next poll opens a new one
+                    self._drop()
+                    return None
                 if method is not None:
                     self._turn = index + 1
                     self._unacked[names[index]] += 1
@@ -229,6 +237,9 @@ class RabbitMQQueue(Queue):
                     tag = (self._generation, method.delivery_tag)
                     return Delivery(names[index], bytes(body), attempts, tag)
         return None
+
+
+_NOT_FOUND = 404
 
 
 def _connection_parameters(url: str) -> pika.URLParameters:

@@ -29,13 +29,22 @@ REPAIRED = "repaired: "
 
 def repair(obj: dict[str, Any]) -> dict[str, Any] | None:
     """A repaired copy of ``obj``, or None when no repair applies."""
-    references = obj.get("external_references")
-    if not isinstance(references, list):
-        return None
-    fixed = [_fix_reference(ref) for ref in references]
-    if all(new is old for new, old in zip(fixed, references, strict=True)):
-        return None
-    return {**obj, "external_references": fixed}
+    fixed = _without_null_refs(obj)
+    references = fixed.get("external_references")
+    if isinstance(references, list):
+        refs = [_fix_reference(ref) for ref in references]
+        if not all(new is old for new, old in zip(refs, references, strict=True)):
+            fixed = {**fixed, "external_references": refs}
+    return None if fixed is obj else fixed
+
+
+def _without_null_refs(obj: dict[str, Any]) -> dict[str, Any]:
+    """``obj`` without optional references set to null (pycti's splitter sends the ATT&CK
+    copyright marking with ``"created_by_ref": null``): a null reference is an absent one."""
+    nulls = [k for k, v in obj.items() if v is None and (k.endswith("_ref") or k.endswith("_refs"))]
+    if not nulls:
+        return obj
+    return {k: v for k, v in obj.items() if k not in nulls}
 
 
 def _fix_reference(ref: Any) -> Any:

@@ -66,9 +66,21 @@ def readable_file(runtime: Runtime, caller: Caller, file_id: str) -> StoredFile:
     stored = store.get(file_id)
     if not store.may_read(
         stored, user_id=caller.user_id, is_admin=caller.is_admin, access=caller.access
-    ):
+    ) and not _entity_readable(runtime, caller, stored):
         raise NotFound(f"no file {file_id}")
     return stored
+
+
+def _entity_readable(runtime: Runtime, caller: Caller, stored: StoredFile) -> bool:
+    """A file attached to an entity (a sample, an export) is read by whoever may read the
+    entity and the file's markings, with ``KNOWLEDGE`` or ``CONNECTORAPI``."""
+    if not stored.entity_id or not stored.visible_to(caller.access):
+        return False
+    if not (caller.can(Capability.KNOWLEDGE) or caller.can(Capability.CONNECTORAPI)):
+        return False
+    if stored.entity_id.startswith("external-reference--"):
+        return True
+    return runtime.store.get(stored.entity_id, access=caller.access) is not None
 
 
 async def read_capped(request: Request, cap: int) -> bytes:

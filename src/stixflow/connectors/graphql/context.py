@@ -8,10 +8,14 @@ from dataclasses import dataclass
 from graphql import GraphQLResolveInfo
 
 from stixflow.access.audit import Actor
+from stixflow.access.capabilities import Capability
 from stixflow.connectors.service import ConnectorService
 from stixflow.errors import AccessDenied
 from stixflow.runtime import Runtime
 from stixflow.store.base import Access
+
+#: Who reads knowledge through the GraphQL areas.
+READERS = (Capability.KNOWLEDGE, Capability.CONNECTORAPI)
 
 
 @dataclass(frozen=True)

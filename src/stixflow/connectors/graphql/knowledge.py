@@ -13,8 +13,10 @@ from stixflow.access import markings, organizations
 from stixflow.access.capabilities import Capability
 from stixflow.clock import now
 from stixflow.connectors.graphql.context import Context, context_of
+from stixflow.connectors.graphql.nodes import marking_node
 from stixflow.errors import AccessDenied, InvalidInput, NotFound
 from stixflow.stix.ids import standard_id
+from stixflow.stix.markings import TLP1_MARKINGS
 from stixflow.store.base import Provenance
 
 query = QueryType()
@@ -28,6 +30,7 @@ IDENTITY_CLASSES = {
     "sector": "class",
     "securityplatform": "system",
 }
+OPENCTI_TLP_IDS = frozenset(m["id"] for m in TLP1_MARKINGS)
 MARKING_FILTER_KEYS = ("definition", "definition_type", "id", "standard_id")
 
 
@@ -85,8 +88,29 @@ def _add(info: GraphQLResolveInfo, input: dict[str, Any], entity_type: str) -> d
     context = context_of(info, *WRITERS)
     kind = input.get("type") or entity_type
     if str(kind).lower() == "organization":
-        return _organization(context, input["name"])
-    return _identity(context, input["name"], str(kind), input.get("description"))
+        node = _organization(context, input["name"])
+    else:
+        node = _identity(context, input["name"], str(kind), input.get("description"))
+    if input.get("stix_id") and input["stix_id"] != node["id"]:
+        _remember_alias(context, str(input["stix_id"]), node["id"])
+    return node
+
+
+def _remember_alias(context: Context, stix_id: str, object_id: str) -> None:
+    """The id the caller gave (a bundle's identity id) now names the stored identity: objects
+    that reference it later point at the stored one (the store resolves known aliases)."""
+    stored = context.runtime.store.get(object_id, access=context.access)
+    if stored is None:
+        return
+    provenance = Provenance(seen_at=now(), user_id=context.user_id, source="connectors")
+    with context.runtime.db.transaction() as tx:
+        context.runtime.store.upsert(
+            tx,
+            [stored.data],
+            provenance=provenance,
+            aliases={stix_id: object_id},
+            writer=context.access,
+        )
 
 
 @mutation.field("organizationAdd")
@@ -115,31 +139,28 @@ def resolve_system_add(_: None, info: GraphQLResolveInfo, input: dict[str, Any])
     return _add(info, {**input, "type": "System"}, "System")
 
 
-def marking_node(marking: markings.Marking) -> dict[str, Any]:
-    return {
-        "id": marking.id,
-        "standard_id": marking.id,
-        "entity_type": "Marking-Definition",
-        "parent_types": ["Basic-Object", "Stix-Object", "Stix-Meta-Object"],
-        "definition_type": marking.definition_type,
-        "definition": marking.definition,
-        "x_opencti_order": 0,
-        "x_opencti_color": None,
-        "created": None,
-        "modified": None,
-        "created_at": None,
-        "updated_at": None,
-    }
-
-
 def _matches(node: dict[str, Any], filters: dict[str, Any] | None) -> bool:
     """OpenCTI's FilterGroup, reduced to what connectors send: equality on a few keys, 'and'."""
     for item in (filters or {}).get("filters") or []:
         key = item.get("key")
         key = key[0] if isinstance(key, list) and key else key
-        if key in MARKING_FILTER_KEYS and node.get(key) not in (item.get("values") or []):
+        values = [str(v).lower() for v in item.get("values") or []]
+        if key in MARKING_FILTER_KEYS and str(node.get(key)).lower() not in values:
             return False
     return True
+
+
+def _opencti_first(node: dict[str, Any]) -> bool:
+    """OpenCTI's own TLP markings (the 1.0 ids, its AMBER+STRICT) before the OASIS 2.0 ones
+    of the same name, so a read by name finds the marking OpenCTI data carries."""
+    return node["id"] not in OPENCTI_TLP_IDS
+
+
+@query.field("markingDefinition")
+def resolve_marking(_: None, info: GraphQLResolveInfo, id: str) -> dict[str, Any] | None:
+    context = context_of(info)
+    found = [m for m in markings.list_markings(context.runtime.store, context.access) if m.id == id]
+    return marking_node(found[0]) if found else None
 
 
 @query.field("markingDefinitions")
@@ -156,6 +177,7 @@ def resolve_markings(
     """One page holds every marking (there are few): ``after`` and ordering are ignored."""
     context = context_of(info)
     nodes = [marking_node(m) for m in markings.list_markings(context.runtime.store, context.access)]
+    nodes.sort(key=_opencti_first)
     found = [node for node in nodes if _matches(node, filters)][: first or None]
     return {
         "edges": [{"node": node} for node in found],

@@ -14,7 +14,7 @@ from graphql import GraphQLResolveInfo
 
 from stixflow.access.capabilities import Capability
 from stixflow.connectors.graphql.context import Context, context_of
-from stixflow.errors import NotFound
+from stixflow.errors import InvalidInput, NotFound
 from stixflow.pipeline.works import COMPLETE, FAILED, IN_PROGRESS, Work, WorkError, WorkViewer
 
 query = QueryType()
@@ -70,6 +70,44 @@ def _work(context: Context, work_id: str) -> Work:
 def resolve_work(_: None, info: GraphQLResolveInfo, id: str) -> dict[str, Any] | None:
     work = _seen(context_of(info, API, Capability.KNOWLEDGE), id)
     return None if work is None else work_node(work)
+
+
+WORK_FILTER_KEYS = ("connector_id", "event_source_id")
+MAX_WORKS = 500
+
+
+def _sources(filters: dict[str, Any] | None) -> list[str | None]:
+    """The connectors a ``works`` filter asks for (``connector_id``); [None]: every one."""
+    for item in (filters or {}).get("filters") or []:
+        key = item.get("key")
+        key = key[0] if isinstance(key, list) and key else key
+        if key in WORK_FILTER_KEYS:
+            return [str(v) for v in item.get("values") or []]
+        raise InvalidInput(f"works: filter key {key!r} is not served")
+    return [None]
+
+
+@query.field("works")
+def resolve_works(
+    _: None,
+    info: GraphQLResolveInfo,
+    first: int | None = None,
+    filters: dict[str, Any] | None = None,
+    **_ignored: Any,
+) -> dict[str, Any]:
+    """The works the caller may see, newest first (of the connectors filtered on)."""
+    context = context_of(info, API, Capability.KNOWLEDGE)
+    limit = max(1, min(first or 50, MAX_WORKS))
+    viewer = viewer_of(context)
+    found = [
+        work
+        for source in _sources(filters)
+        for work in context.runtime.works.list(source=source, limit=limit, viewer=viewer)
+    ][:limit]
+    return {
+        "edges": [{"node": work_node(work)} for work in found],
+        "pageInfo": {"hasNextPage": False, "hasPreviousPage": False, "globalCount": len(found)},
+    }
 
 
 @query.field("isWorkAlive")
