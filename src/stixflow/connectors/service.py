@@ -27,6 +27,11 @@ from stixflow.runtime import Runtime
 
 log = logging.getLogger("stixflow.connectors")
 MAX_STATE_BYTES = 1024 * 1024
+#: The reason an unfinished work of a reset connector ends with (shown as its error to pycti).
+INTERRUPTED_BY_RESET = (
+    "interrupted: the connector was reset (its queued messages were purged); "
+    "its next run opens a new work"
+)
 
 
 @dataclass(frozen=True)
@@ -208,6 +213,7 @@ class ConnectorService:
         purged = sum(self.runtime.queue.purge(name) for name in connector.queues)
         with self.runtime.db.transaction() as tx:
             self.records.reset(tx, connector_id, actor_id=self.actor.user_id, purged=purged)
+            self.runtime.works.interrupt_source(tx, connector_id, INTERRUPTED_BY_RESET)
             self._audit(
                 tx, "connector.state_reset", connector_id, f"purged {purged} queued messages"
             )

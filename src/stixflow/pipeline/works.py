@@ -247,6 +247,15 @@ class WorkStore:
             )
         return changed > 0
 
+    def interrupt_source(self, tx: Tx, source: str, reason: str) -> int:
+        """End every unfinished work of ``source`` (its connector was reset: what it had queued
+        is purged and will never be counted), failed with ``reason``; how many were ended."""
+        return tx.rowcount(
+            f"UPDATE works SET status = '{FAILED}', reason = ?, completed_at = ?, submitting = 0 "
+            f"WHERE source = ? AND status IN ('{PENDING}', '{IN_PROGRESS}')",
+            (_printable(reason), now(), source),
+        )
+
     def stalled_submits(self, before: str) -> list[Work]:
         """Unfinished works whose submit is still under way but gave no sign since ``before``."""
         return self._select(
