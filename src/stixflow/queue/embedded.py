@@ -44,12 +44,17 @@ class EmbeddedQueue(Queue):
             )
 
     def receive(self, queues: Sequence[str], *, timeout: float) -> Delivery | None:
+        taken = self.receive_many(queues, limit=1, timeout=timeout)
+        return taken[0] if taken else None
+
+    def receive_many(self, queues: Sequence[str], *, limit: int, timeout: float) -> list[Delivery]:
+        """Up to ``limit`` ready messages of one queue (the next in turn), leased together."""
         deadline = time.monotonic() + timeout
         pause = POLL_SECONDS
         while True:
-            delivery = self._claim(queues)
-            if delivery is not None or time.monotonic() >= deadline:
-                return delivery
+            taken = self._claim(queues, max(1, limit))
+            if taken or time.monotonic() >= deadline:
+                return taken
             time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
             pause = min(pause * 2, MAX_POLL_SECONDS)
 
@@ -58,30 +63,30 @@ class EmbeddedQueue(Queue):
         with self.db.read() as tx:
             return self._next_queue(tx, queues, now) is not None
 
-    def _claim(self, queues: Sequence[str]) -> Delivery | None:
+    def _claim(self, queues: Sequence[str], limit: int) -> list[Delivery]:
         now = time.time()
         if not self._ready(queues, now):
-            return None
+            return []
         lock = " FOR UPDATE SKIP LOCKED" if self.db.dialect == "postgresql" else ""
         with self.db.transaction() as tx:
             queue = self._next_queue(tx, queues, now)
             if queue is None:
-                return None
-            row = tx.fetchone(
+                return []
+            rows = tx.fetchall(
                 "SELECT id, body, attempts FROM queue_messages "
-                f"WHERE queue = ? AND available_at <= ? ORDER BY available_at, id LIMIT 1{lock}",
-                (queue, now),
+                f"WHERE queue = ? AND available_at <= ? ORDER BY available_at, id LIMIT ?{lock}",
+                (queue, now, limit),
             )
-            if row is None:
-                return None
-            msg_id, body, attempts = row
-            tx.execute(
+            tx.executemany(
                 "UPDATE queue_messages SET attempts = attempts + 1, leased = 1, available_at = ? "
                 "WHERE id = ?",
-                (now + self.lease_seconds, msg_id),
+                [(now + self.lease_seconds, row[0]) for row in rows],
             )
         self._last_queue = queue
-        return Delivery(queue=queue, body=zlib.decompress(body), attempts=attempts + 1, tag=msg_id)
+        return [
+            Delivery(queue=queue, body=zlib.decompress(body), attempts=attempts + 1, tag=msg_id)
+            for msg_id, body, attempts in rows
+        ]
 
     def _next_queue(self, tx: Tx, queues: Sequence[str], now: float) -> str | None:
         """The first queue with a ready message after the one served last (no starvation)."""
@@ -100,8 +105,13 @@ class EmbeddedQueue(Queue):
         return (after or ready)[0]
 
     def ack(self, delivery: Delivery) -> None:
+        self.ack_many([delivery])
+
+    def ack_many(self, deliveries: Sequence[Delivery]) -> None:
         with self.db.transaction() as tx:
-            tx.execute("DELETE FROM queue_messages WHERE id = ?", (delivery.tag,))
+            tx.executemany(
+                "DELETE FROM queue_messages WHERE id = ?", [(d.tag,) for d in deliveries]
+            )
 
     def release(self, delivery: Delivery, *, delay: float = 0.0) -> None:
         with self.db.transaction() as tx:
