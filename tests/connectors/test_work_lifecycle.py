@@ -63,11 +63,12 @@ def send_like_pycti(client: TestClient, runtime: Runtime, work_id: str, names: l
 
 
 def work_off(runtime: Runtime, count: int) -> None:
+    """Apply exactly ``count`` queued messages, one at a time."""
     worker = Worker(runtime, name="test")
-    handled = 0
-    while handled < count:
-        assert worker.run_once(timeout=10), f"only {handled} of {count} messages came"
-        handled += 1
+    for handled in range(count):
+        delivery = runtime.queue.receive([push_queue(CONNECTOR["id"])], timeout=10)
+        assert delivery is not None, f"only {handled} of {count} messages came"
+        worker.handle(delivery)
 
 
 def test_work_completes_only_once_pycti_marks_it_processed(

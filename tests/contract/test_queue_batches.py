@@ -4,6 +4,8 @@ released or acked one by one."""
 
 from __future__ import annotations
 
+import time
+
 from stixflow.queue.base import Delivery, Queue
 from tests.contract.test_queue import (  # noqa: F401  (shared fixtures)
     JOBS,
@@ -85,3 +87,22 @@ def test_batches_serve_every_queue(queue: Queue) -> None:  # noqa: F811
         queue.ack_many(batch)
         seen += batch
     assert sorted(d.queue for d in seen) == [JOBS, JOBS, JOBS, OTHER]
+
+
+def _size_becomes(q: Queue, expected: int, timeout: float = 30.0) -> int:
+    """RabbitMQ refreshes its queue statistics every few seconds: poll."""
+    deadline = time.monotonic() + timeout
+    size = q.size_bytes(JOBS)
+    while size != expected and time.monotonic() < deadline:
+        time.sleep(0.5)
+        size = q.size_bytes(JOBS)
+    return size
+
+
+def test_size_bytes_counts_the_bodies_waiting_and_in_flight(queue: Queue) -> None:  # noqa: F811
+    queue.publish_many(JOBS, [b"x" * 1000, b"y" * 500])
+    assert _size_becomes(queue, 1500) == 1500
+    taken = _take_many(queue, 1)
+    assert _size_becomes(queue, 1500) == 1500  # taken, not acked: still the queue's
+    queue.ack_many(taken)
+    assert _size_becomes(queue, 500) == 500

@@ -18,10 +18,10 @@ from stixflow.access.audit import Actor
 from stixflow.access.capabilities import Capability
 from stixflow.connectors import broker
 from stixflow.connectors.builtin import built_in_connectors
-from stixflow.connectors.model import Connector, ConnectorType, listen_queue
+from stixflow.connectors.model import Connector, ConnectorType, listen_queue, push_queue
 from stixflow.connectors.records import ConnectorRecords
 from stixflow.connectors.schemas import ConnectorOut, ConnectorRegister
-from stixflow.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from stixflow.errors import AccessDenied, BackendError, Conflict, InvalidInput, NotFound
 from stixflow.pipeline.works import Work, WorkViewer
 from stixflow.runtime import Runtime
 
@@ -84,6 +84,16 @@ class ConnectorService:
 
     def depth(self, connector: Connector) -> int:
         return sum(self.runtime.queue.depth(name) for name in connector.queues)
+
+    def push_bytes(self, connector: Connector) -> int:
+        """Bytes waiting on the connector's push queue (pycti's ``messages_size``: a connector
+        with ``CONNECTOR_QUEUE_THRESHOLD`` set pauses above it). 0, with a warning, when the
+        broker does not say (RabbitMQ without management API nor ``rabbitmqctl``)."""
+        try:
+            return self.runtime.queue.size_bytes(push_queue(connector.id))
+        except BackendError as exc:
+            log.warning("size of %s's queue unknown: %s", connector.id, exc)
+            return 0
 
     def out(self, connector: Connector) -> ConnectorOut:
         alive = connector.alive(datetime.now(UTC), self.runtime.settings.connectors.alive_seconds)

@@ -304,6 +304,7 @@ class WorkStore:
         with self.db.transaction() as tx:
             tx.execute("DELETE FROM work_errors WHERE work_id = ?", (work_id,))
             tx.execute("DELETE FROM work_messages WHERE work_id = ?", (work_id,))
+            tx.execute("DELETE FROM work_deliveries WHERE work_id = ?", (work_id,))
             return tx.rowcount("DELETE FROM works WHERE id = ?", (work_id,)) > 0
 
     def claim_message(self, tx: Tx, work_id: str, seq: int) -> bool:
@@ -313,6 +314,25 @@ class WorkStore:
             (work_id, seq),
         )
         return inserted > 0
+
+    def claim_delivery(self, tx: Tx, work_id: str, digest: str, *, redelivered: bool) -> bool:
+        """Whether to apply a pycti message (``digest`` of its body) to its work: False only
+        when it was delivered before (``redelivered``) and applied already (a crash came between
+        the commit and the ack). A first delivery is always applied: two identical messages in
+        one work (the same bundle sent twice) are both counted, as pycti expected both."""
+        inserted = tx.rowcount(
+            "INSERT INTO work_deliveries (work_id, digest) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (work_id, digest),
+        )
+        return inserted > 0 or not redelivered
+
+    def record_deliveries(self, tx: Tx, deliveries: Sequence[tuple[str, str]]) -> None:
+        """Mark first deliveries (``(work_id, digest)``) applied, all in one statement: a
+        first delivery is applied whatever is recorded (see ``claim_delivery``)."""
+        tx.executemany(
+            "INSERT INTO work_deliveries (work_id, digest) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            deliveries,
+        )
 
     def record(
         self,

@@ -84,6 +84,10 @@ class Queue(abc.ABC):
         """Messages waiting (ready or in flight) in the queue."""
 
     @abc.abstractmethod
+    def size_bytes(self, queue: str) -> int:
+        """Bytes of the messages waiting (ready or in flight) in the queue, as published."""
+
+    @abc.abstractmethod
     def delete(self, queue: str) -> None:
         """Remove the queue and its messages."""
 

@@ -38,9 +38,13 @@ class EmbeddedQueue(Queue):
         now = time.time()
         with self.db.transaction() as tx:
             tx.executemany(
-                "INSERT INTO queue_messages (queue, body, attempts, available_at, created_at) "
-                "VALUES (?, ?, 0, ?, ?)",
-                [(queue, body, now, now) for body in packed],
+                "INSERT INTO queue_messages "
+                "(queue, body, body_size, attempts, available_at, created_at) "
+                "VALUES (?, ?, ?, 0, ?, ?)",
+                [
+                    (queue, body, len(raw), now, now)
+                    for body, raw in zip(packed, bodies, strict=True)
+                ],
             )
 
     def receive(self, queues: Sequence[str], *, timeout: float) -> Delivery | None:
@@ -137,6 +141,15 @@ class EmbeddedQueue(Queue):
     def depth(self, queue: str) -> int:
         with self.db.read() as tx:
             return int(tx.scalar("SELECT COUNT(*) FROM queue_messages WHERE queue = ?", (queue,)))
+
+    def size_bytes(self, queue: str) -> int:
+        with self.db.read() as tx:
+            return int(
+                tx.scalar(
+                    "SELECT COALESCE(SUM(body_size), 0) FROM queue_messages WHERE queue = ?",
+                    (queue,),
+                )
+            )
 
     def delete(self, queue: str) -> None:
         with self.db.transaction() as tx:

@@ -45,6 +45,7 @@ from pika.adapters.blocking_connection import BlockingChannel
 
 from stixflow.errors import BackendError, TransientBackendError
 from stixflow.queue.base import Delivery, Queue
+from stixflow.queue.rabbitmq_bytes import QueueBytes
 
 ATTEMPTS_HEADER = "x-stixflow-attempts"
 _PERSISTENT = 2
@@ -82,6 +83,7 @@ class RabbitMQQueue(Queue):
         self._consumers: dict[str, str] = {}  # queue -> consumer tag, on the current channel
         self._buffer: list[Delivery] = []  # pushed by the broker, not handed out yet
         self._prefetch = 0
+        self._bytes = QueueBytes(url)
 
     def declare(self, queue: str) -> None:
         with self._guard() as chan:
@@ -153,6 +155,11 @@ class RabbitMQQueue(Queue):
             frame = chan.queue_declare(self._name(queue), durable=True)
         self._declared.add(queue)
         return int(frame.method.message_count) + self._unacked[queue]
+
+    def size_bytes(self, queue: str) -> int:
+        """From the management API or ``rabbitmqctl`` (``queue.rabbitmq_bytes``), a few seconds
+        old at most; raises BackendError when neither answers."""
+        return self._bytes.of(self._name(queue))
 
     def delete(self, queue: str) -> None:
         with self._guard() as chan:
