@@ -71,7 +71,11 @@ def measure(pair: str, files: list[Path], python: Path, options: Options, *, tit
         try:
             work, messages = _prefill(runtime, files, python, scratch)
             log.info("%s on %s: %d messages queued; draining", NAME, pair, messages)
-            with WorkerPool(options.workers, env=worker_env(settings), log_dir=scratch) as pool:
+            profile = None if options.profile_dir is None else options.profile_dir / pair
+            if profile is not None:
+                profile.mkdir(parents=True, exist_ok=True)
+            env = worker_env(settings)
+            with WorkerPool(options.workers, env=env, log_dir=scratch, profile_dir=profile) as pool:
                 started = time.perf_counter()
                 done = _wait(runtime, work.id, pool)
                 drain_s = time.perf_counter() - started

@@ -94,19 +94,23 @@ class EmbeddedQueue(Queue):
 
     def _next_queue(self, tx: Tx, queues: Sequence[str], now: float) -> str | None:
         """The first queue with a ready message after the one served last (no starvation)."""
-        ready = sorted(
-            row[0]
-            for row in tx.fetchall(
-                "SELECT DISTINCT queue FROM queue_messages WHERE available_at <= ?", (now,)
-            )
-        )
-        if queues:
-            wanted = set(queues)
-            ready = [name for name in ready if name in wanted]
-        if not ready:
-            return None
-        after = [name for name in ready if name > self._last_queue]
-        return (after or ready)[0]
+        if not queues:
+            ready = [
+                row[0]
+                for row in tx.fetchall(
+                    "SELECT DISTINCT queue FROM queue_messages WHERE available_at <= ?", (now,)
+                )
+            ]
+            return _after(sorted(ready), self._last_queue)
+        names = sorted(set(queues))
+        turn = [name for name in names if name > self._last_queue]
+        for name in turn + [name for name in names if name <= self._last_queue]:
+            if tx.fetchone(
+                "SELECT 1 FROM queue_messages WHERE queue = ? AND available_at <= ? LIMIT 1",
+                (name, now),
+            ):
+                return name
+        return None
 
     def ack(self, delivery: Delivery) -> None:
         self.ack_many([delivery])
@@ -157,3 +161,9 @@ class EmbeddedQueue(Queue):
 
     def close(self) -> None:
         """The database is owned by the caller."""
+
+
+def _after(names: list[str], last: str) -> str | None:
+    """The first of sorted ``names`` after ``last``, else the first (round robin)."""
+    after = [name for name in names if name > last]
+    return (after or names or [None])[0]

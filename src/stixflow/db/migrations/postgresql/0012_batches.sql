@@ -10,3 +10,7 @@ CREATE TABLE work_deliveries (
 -- The size of each queued message as published (bodies are stored compressed), so a queue's
 -- size in bytes is known: pycti reads it (connector_queue_details.messages_size) to pause.
 ALTER TABLE queue_messages ADD COLUMN body_size BIGINT NOT NULL DEFAULT 0;
+
+-- A worker finds the next ready message of a queue without scanning the others' (the embedded
+-- broker's ``_next_queue``: one indexed probe per queue instead of a scan of every message).
+CREATE INDEX queue_messages_queue_ready ON queue_messages (queue, available_at, id);
