@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from stixflow.db.base import Database, Tx
+
 
 @dataclass
 class Delivery:
@@ -70,6 +72,12 @@ class Queue(abc.ABC):
     def ack_many(self, deliveries: Sequence[Delivery]) -> None:
         for delivery in deliveries:
             self.ack(delivery)
+
+    def ack_within(self, db: Database, tx: Tx, deliveries: Sequence[Delivery]) -> bool:
+        """Ack ``deliveries`` inside ``tx`` (a transaction of ``db``) when this broker keeps its
+        messages in that database: they are then gone exactly when ``tx`` commits. False when
+        it cannot (the caller acks after the commit)."""
+        return False
 
     @abc.abstractmethod
     def release(self, delivery: Delivery, *, delay: float = 0.0) -> None:

@@ -117,9 +117,17 @@ class EmbeddedQueue(Queue):
 
     def ack_many(self, deliveries: Sequence[Delivery]) -> None:
         with self.db.transaction() as tx:
-            tx.executemany(
-                "DELETE FROM queue_messages WHERE id = ?", [(d.tag,) for d in deliveries]
-            )
+            self._delete(tx, deliveries)
+
+    def ack_within(self, db: Database, tx: Tx, deliveries: Sequence[Delivery]) -> bool:
+        """The queue tables are in ``db``: the messages go with the work they carried."""
+        if db is not self.db:
+            return False
+        self._delete(tx, deliveries)
+        return True
+
+    def _delete(self, tx: Tx, deliveries: Sequence[Delivery]) -> None:
+        tx.executemany("DELETE FROM queue_messages WHERE id = ?", [(d.tag,) for d in deliveries])
 
     def release(self, delivery: Delivery, *, delay: float = 0.0) -> None:
         with self.db.transaction() as tx:

@@ -1,7 +1,8 @@
 """Applying messages: several in one transaction, counted exactly on their works.
 
 A worker takes a batch of messages (``Queue.receive_many``) and applies it here in **one
-transaction**; the broker is acked only after the commit. Within the batch, consecutive
+transaction**; the broker is acked after the commit (the embedded broker, whose messages are
+rows of the same database, in the transaction itself: ``Queue.ack_within``). Within the batch, consecutive
 messages that can share a write (same work, user, source and mode, no deletions, aliases that
 agree: typically pycti's one-object messages of one connector run) are written with one
 ``upsert``; messages are applied in the order received, so a synchroniser's order holds.
@@ -20,7 +21,7 @@ that cannot be applied is retried or dead-lettered alone.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from stixflow.access.principal import writer_access
@@ -86,13 +87,22 @@ def apply_message(
     *,
     body: bytes = b"",
     redelivered: bool = False,
+    before_commit: Callable[[Tx], None] | None = None,
 ) -> Outcome:
     """One message in its own transaction (``body``: the raw pycti message, for its digest)."""
-    return apply_batch(runtime, [Pending(message, body, redelivered)], validator)
+    pending = [Pending(message, body, redelivered)]
+    return apply_batch(runtime, pending, validator, before_commit=before_commit)
 
 
-def apply_batch(runtime: Runtime, batch: Sequence[Pending], validator: Validator) -> Outcome:
-    """Apply ``batch`` in one transaction; the totals over all its messages."""
+def apply_batch(
+    runtime: Runtime,
+    batch: Sequence[Pending],
+    validator: Validator,
+    *,
+    before_commit: Callable[[Tx], None] | None = None,
+) -> Outcome:
+    """Apply ``batch`` in one transaction; the totals over all its messages. ``before_commit``
+    runs last in the transaction (the embedded broker acks the batch there)."""
     groups = _groups(batch, [check_objects(p.message.objects, validator) for p in batch])
     seen_at = now()
     prepared = [  # outside the write lock; dropped below if a message turns out a duplicate
@@ -120,6 +130,8 @@ def apply_batch(runtime: Runtime, batch: Sequence[Pending], validator: Validator
             runtime.works.record(
                 tx, work_id, processed=tally.processed, failed=tally.failed, errors=tally.errors
             )
+        if before_commit is not None:
+            before_commit(tx)
     processed = sum(t.processed for t in tallies.values())
     failed = sum(t.failed for t in tallies.values())
     return Outcome(processed, failed, duplicate=duplicates == len(batch))

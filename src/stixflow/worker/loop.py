@@ -10,6 +10,7 @@ import time
 from stixflow.connectors.bridge import as_user, connector_user, import_message
 from stixflow.connectors.opencti import is_push_message
 from stixflow.connectors.records import ConnectorRecords
+from stixflow.db.base import Tx
 from stixflow.errors import InvalidBundle, StixflowError
 from stixflow.logs import log_context
 from stixflow.queue.base import Delivery
@@ -120,8 +121,15 @@ class Worker:
         if len(batch) == 1:
             self._apply(*batch[0])
             return
+        deliveries = [delivery for delivery, _ in batch]
+        acked = _AckWithin(self.runtime, deliveries)
         try:
-            outcome = apply_batch(self.runtime, [pending for _, pending in batch], self.validator)
+            outcome = apply_batch(
+                self.runtime,
+                [pending for _, pending in batch],
+                self.validator,
+                before_commit=acked,
+            )
         except Exception as exc:  # transient or not: each message on its own decides
             log.warning(
                 "%s: a batch of %d messages failed (%s: %s): one by one now",
@@ -133,12 +141,14 @@ class Worker:
             for delivery, pending in batch:
                 self._apply(delivery, pending)
             return
-        self.runtime.queue.ack_many([delivery for delivery, _ in batch])
+        if not acked.done:
+            self.runtime.queue.ack_many(deliveries)
         log.debug("%s: batch of %d messages: %s", self.name, len(batch), outcome)
 
     def _apply(self, delivery: Delivery, pending: Pending) -> None:
         message = pending.message
         with log_context(work_id=message.work_id, source=message.source):
+            acked = _AckWithin(self.runtime, [delivery])
             try:
                 outcome = apply_message(
                     self.runtime,
@@ -146,6 +156,7 @@ class Worker:
                     self.validator,
                     body=pending.body,
                     redelivered=pending.redelivered,
+                    before_commit=acked,
                 )
             except StixflowError as exc:  # transient back-end errors included: retry, then DLQ
                 self._retry(delivery, exc)
@@ -154,7 +165,8 @@ class Worker:
                 log.exception("%s: unexpected error", self.name)
                 self._retry(delivery, exc)
                 return
-            self.runtime.queue.ack(delivery)
+            if not acked.done:
+                self.runtime.queue.ack(delivery)
             log.debug("%s: work %s chunk %d: %s", self.name, message.work_id, message.seq, outcome)
 
     def _decode(self, delivery: Delivery) -> Pending:
@@ -184,3 +196,16 @@ class Worker:
             queue=delivery.queue, body=delivery.body, reason=reason, attempts=delivery.attempts
         )
         self.runtime.queue.ack(delivery)
+
+
+class _AckWithin:
+    """Acks deliveries inside the transaction that applies them, where the broker can
+    (``Queue.ack_within``: the embedded one); ``done`` says whether it did."""
+
+    def __init__(self, runtime: Runtime, deliveries: list[Delivery]) -> None:
+        self.runtime = runtime
+        self.deliveries = deliveries
+        self.done = False
+
+    def __call__(self, tx: Tx) -> None:
+        self.done = self.runtime.queue.ack_within(self.runtime.db, tx, self.deliveries)
