@@ -33,6 +33,9 @@ def _mib(value: Any) -> str:
 #: Column key → (title, format). Keys not listed are titled by themselves, formatted by type.
 COLUMNS: dict[str, tuple[str, Format]] = {
     "objects": ("objects", _count),
+    "messages": ("messages", _count),
+    "messages_per_s": ("messages/s", _rate),
+    "tail_s": ("tail s", _seconds),
     "wall_s": ("wall s", _seconds),
     "objects_per_s": ("objects/s", _rate),
     "submit_s": ("submit s", _seconds),

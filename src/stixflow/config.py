@@ -35,6 +35,12 @@ class IngestionManagerSettings(BaseModel):
 class WorkerSettings(BaseModel):
     chunk_size: int = Field(default=500, ge=1, le=10_000, description="objects per queued message")
     max_attempts: int = Field(default=5, ge=1, description="deliveries before a dead letter")
+    batch_messages: int = Field(
+        default=200, ge=1, le=10_000, description="messages a worker takes at once"
+    )
+    batch_objects: int = Field(
+        default=2_000, ge=1, description="objects a worker writes in one transaction at most"
+    )
     lease_seconds: float = Field(
         default=60.0, gt=0, description="embedded queue visibility timeout"
     )

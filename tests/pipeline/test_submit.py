@@ -45,6 +45,7 @@ def test_workers_consume_the_first_chunks_before_the_submit_finishes(runtime: Ru
     objects = [malware(f"m{i}") for i in range(20)]
     objects += [relationship(objects[i]["id"], objects[i + 1]["id"]) for i in range(19)]
     worker = Worker(runtime, name="eager")
+    worker.batch_messages = 1  # one chunk per run_once, to see the interleaving chunk by chunk
     seen = []
 
     def consume_one() -> None:

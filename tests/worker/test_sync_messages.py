@@ -8,7 +8,7 @@ from stixflow.queue.message import ImportMessage
 from stixflow.runtime import Runtime
 from stixflow.stix.validate import default_validator
 from stixflow.store.base import Access
-from stixflow.worker.process import apply_message
+from stixflow.worker.batch import apply_message
 from tests.support import malware
 
 

@@ -2,10 +2,9 @@
 ordinary import message applied under the work the connector opened.
 
 pycti counted one expectation per message (``addExpectations`` before publishing), so a message
-holding n objects adds n - 1 more when applied (see ``worker.process.apply_message``). pycti's
-messages carry no unique number, so they are not de-duplicated by ``work_messages``: a message
-redelivered after a crash between commit and ack is counted twice (its objects are written
-once; upserts are idempotent).
+holding n objects adds n - 1 more when applied (see ``worker.batch``). pycti's messages carry
+no unique number: the worker records the digest of each one applied (``work_deliveries``), so
+one redelivered after a crash between commit and ack is not counted twice.
 
 A message on a registered connector's queue is written as that connector's user, whatever user
 (pycti's ``applicant_id``, or none) it names: on RabbitMQ a connector publishes to its queue
@@ -67,8 +66,17 @@ def as_connector_user(
     records: ConnectorRecords, queue: str, message: ImportMessage
 ) -> ImportMessage:
     """``message`` written as the user of the connector whose queue it came from, if any."""
+    return as_user(message, connector_user(records, queue))
+
+
+def connector_user(records: ConnectorRecords, queue: str) -> str | None:
+    """The user of the registered connector whose queue is ``queue`` (None: none, or no user)."""
     with records.db.read() as tx:
         connector = records.find(tx, source_of_queue(queue))
-    if connector is None or connector.user_id is None or connector.user_id == message.user_id:
+    return None if connector is None else connector.user_id
+
+
+def as_user(message: ImportMessage, user_id: str | None) -> ImportMessage:
+    if user_id is None or user_id == message.user_id:
         return message
-    return replace(message, user_id=connector.user_id)
+    return replace(message, user_id=user_id)

@@ -18,15 +18,20 @@ from stixflow.access.audit import Actor
 from stixflow.access.capabilities import Capability
 from stixflow.connectors import broker
 from stixflow.connectors.builtin import built_in_connectors
-from stixflow.connectors.model import Connector, ConnectorType, listen_queue
+from stixflow.connectors.model import Connector, ConnectorType, listen_queue, push_queue
 from stixflow.connectors.records import ConnectorRecords
 from stixflow.connectors.schemas import ConnectorOut, ConnectorRegister
-from stixflow.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from stixflow.errors import AccessDenied, BackendError, Conflict, InvalidInput, NotFound
 from stixflow.pipeline.works import Work, WorkViewer
 from stixflow.runtime import Runtime
 
 log = logging.getLogger("stixflow.connectors")
 MAX_STATE_BYTES = 1024 * 1024
+#: The reason an unfinished work of a reset connector ends with (shown as its error to pycti).
+INTERRUPTED_BY_RESET = (
+    "interrupted: the connector was reset (its queued messages were purged); "
+    "its next run opens a new work"
+)
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,16 @@ class ConnectorService:
 
     def depth(self, connector: Connector) -> int:
         return sum(self.runtime.queue.depth(name) for name in connector.queues)
+
+    def push_bytes(self, connector: Connector) -> int:
+        """Bytes waiting on the connector's push queue (pycti's ``messages_size``: a connector
+        with ``CONNECTOR_QUEUE_THRESHOLD`` set pauses above it). 0, with a warning, when the
+        broker does not say (RabbitMQ without management API nor ``rabbitmqctl``)."""
+        try:
+            return self.runtime.queue.size_bytes(push_queue(connector.id))
+        except BackendError as exc:
+            log.warning("size of %s's queue unknown: %s", connector.id, exc)
+            return 0
 
     def out(self, connector: Connector) -> ConnectorOut:
         alive = connector.alive(datetime.now(UTC), self.runtime.settings.connectors.alive_seconds)
@@ -208,6 +223,7 @@ class ConnectorService:
         purged = sum(self.runtime.queue.purge(name) for name in connector.queues)
         with self.runtime.db.transaction() as tx:
             self.records.reset(tx, connector_id, actor_id=self.actor.user_id, purged=purged)
+            self.runtime.works.interrupt_source(tx, connector_id, INTERRUPTED_BY_RESET)
             self._audit(
                 tx, "connector.state_reset", connector_id, f"purged {purged} queued messages"
             )

@@ -247,6 +247,15 @@ class WorkStore:
             )
         return changed > 0
 
+    def interrupt_source(self, tx: Tx, source: str, reason: str) -> int:
+        """End every unfinished work of ``source`` (its connector was reset: what it had queued
+        is purged and will never be counted), failed with ``reason``; how many were ended."""
+        return tx.rowcount(
+            f"UPDATE works SET status = '{FAILED}', reason = ?, completed_at = ?, submitting = 0 "
+            f"WHERE source = ? AND status IN ('{PENDING}', '{IN_PROGRESS}')",
+            (_printable(reason), now(), source),
+        )
+
     def stalled_submits(self, before: str) -> list[Work]:
         """Unfinished works whose submit is still under way but gave no sign since ``before``."""
         return self._select(
@@ -295,6 +304,7 @@ class WorkStore:
         with self.db.transaction() as tx:
             tx.execute("DELETE FROM work_errors WHERE work_id = ?", (work_id,))
             tx.execute("DELETE FROM work_messages WHERE work_id = ?", (work_id,))
+            tx.execute("DELETE FROM work_deliveries WHERE work_id = ?", (work_id,))
             return tx.rowcount("DELETE FROM works WHERE id = ?", (work_id,)) > 0
 
     def claim_message(self, tx: Tx, work_id: str, seq: int) -> bool:
@@ -304,6 +314,25 @@ class WorkStore:
             (work_id, seq),
         )
         return inserted > 0
+
+    def claim_delivery(self, tx: Tx, work_id: str, digest: str, *, redelivered: bool) -> bool:
+        """Whether to apply a pycti message (``digest`` of its body) to its work: False only
+        when it was delivered before (``redelivered``) and applied already (a crash came between
+        the commit and the ack). A first delivery is always applied: two identical messages in
+        one work (the same bundle sent twice) are both counted, as pycti expected both."""
+        inserted = tx.rowcount(
+            "INSERT INTO work_deliveries (work_id, digest) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (work_id, digest),
+        )
+        return inserted > 0 or not redelivered
+
+    def record_deliveries(self, tx: Tx, deliveries: Sequence[tuple[str, str]]) -> None:
+        """Mark first deliveries (``(work_id, digest)``) applied, all in one statement: a
+        first delivery is applied whatever is recorded (see ``claim_delivery``)."""
+        tx.executemany(
+            "INSERT INTO work_deliveries (work_id, digest) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            deliveries,
+        )
 
     def record(
         self,

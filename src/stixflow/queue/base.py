@@ -5,6 +5,9 @@ Semantics shared by every back end (checked by ``tests/contract/test_queue.py``)
 - ``publish`` returns only once the message is durable (survives a kill of every process).
 - ``receive`` hands out one message at a time; until ``ack`` or ``release`` it is invisible to
   other consumers, and it comes back by itself if its consumer dies.
+- ``receive_many`` hands out up to ``limit`` messages at once (a worker's batch), under the same
+  rules; each is then acked or released on its own (``ack_many`` acks several at once). Settle
+  a batch before taking the next: a broker may hold back what exceeds ``limit`` unsettled.
 - ``release`` puts a message back with its delivery count raised, available after ``delay``.
 - ``purge`` removes every ready message of a queue and returns how many were removed.
 """
@@ -15,6 +18,8 @@ import abc
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from stixflow.db.base import Database, Tx
 
 
 @dataclass
@@ -46,9 +51,33 @@ class Queue(abc.ABC):
     def receive(self, queues: Sequence[str], *, timeout: float) -> Delivery | None:
         """Take the next message from any of ``queues``; None if none came within ``timeout``."""
 
+    def receive_many(self, queues: Sequence[str], *, limit: int, timeout: float) -> list[Delivery]:
+        """Up to ``limit`` messages: waits up to ``timeout`` for the first, then takes only what
+        is ready. Empty when none came."""
+        first = self.receive(queues, timeout=timeout)
+        if first is None:
+            return []
+        taken = [first]
+        while len(taken) < limit:
+            more = self.receive(queues, timeout=0)
+            if more is None:
+                break
+            taken.append(more)
+        return taken
+
     @abc.abstractmethod
     def ack(self, delivery: Delivery) -> None:
         """The message is done: remove it for good."""
+
+    def ack_many(self, deliveries: Sequence[Delivery]) -> None:
+        for delivery in deliveries:
+            self.ack(delivery)
+
+    def ack_within(self, db: Database, tx: Tx, deliveries: Sequence[Delivery]) -> bool:
+        """Ack ``deliveries`` inside ``tx`` (a transaction of ``db``) when this broker keeps its
+        messages in that database: they are then gone exactly when ``tx`` commits. False when
+        it cannot (the caller acks after the commit)."""
+        return False
 
     @abc.abstractmethod
     def release(self, delivery: Delivery, *, delay: float = 0.0) -> None:
@@ -61,6 +90,10 @@ class Queue(abc.ABC):
     @abc.abstractmethod
     def depth(self, queue: str) -> int:
         """Messages waiting (ready or in flight) in the queue."""
+
+    @abc.abstractmethod
+    def size_bytes(self, queue: str) -> int:
+        """Bytes of the messages waiting (ready or in flight) in the queue, as published."""
 
     @abc.abstractmethod
     def delete(self, queue: str) -> None:

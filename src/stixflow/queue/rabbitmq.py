@@ -8,6 +8,11 @@ How the shared semantics of :mod:`stixflow.queue.base` are kept:
   where the last hit left off (no queue starves) and polling with a growing pause (5 ms → 200 ms)
   while all are empty. Nothing is prefetched, so no message sits unseen in a client buffer; an
   unacked message goes back to its queue when the connection or channel closes.
+- Batches: ``receive_many`` consumes instead (``basic.consume`` on each named queue, with
+  ``basic.qos`` prefetch = the batch size per queue), so a worker gets a batch without one
+  round trip per message. What the broker pushed ahead sits unacked in this instance's buffer,
+  invisible to other consumers, and goes back to its queue if the connection closes. A worker
+  that uses ``receive_many`` should not mix it with ``receive`` on the same queues.
 - Attempts: classic queues do not count deliveries, so the count travels in the
   ``x-stixflow-attempts`` header, raised by ``release``. A delivery the broker flags
   ``redelivered`` (its consumer died) counts one more; several crashes in a row count once.
@@ -26,6 +31,7 @@ the handling of one message under the heartbeat interval, or set ``heartbeat=`` 
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections import Counter
@@ -39,6 +45,7 @@ from pika.adapters.blocking_connection import BlockingChannel
 
 from stixflow.errors import BackendError, TransientBackendError
 from stixflow.queue.base import Delivery, Queue
+from stixflow.queue.rabbitmq_bytes import QueueBytes
 
 ATTEMPTS_HEADER = "x-stixflow-attempts"
 _PERSISTENT = 2
@@ -73,6 +80,10 @@ class RabbitMQQueue(Queue):
         self._unacked: Counter[str] = Counter()
         self._delay_queues: dict[str, set[str]] = {}
         self._turn = 0
+        self._consumers: dict[str, str] = {}  # queue -> consumer tag, on the current channel
+        self._buffer: list[Delivery] = []  # pushed by the broker, not handed out yet
+        self._prefetch = 0
+        self._bytes = QueueBytes(url)
 
     def declare(self, queue: str) -> None:
         with self._guard() as chan:
@@ -94,6 +105,24 @@ class RabbitMQQueue(Queue):
             with self._guard() as chan:
                 chan.connection.sleep(min(pause, remaining))
             pause = min(pause * 2, _MAX_PAUSE)
+
+    def receive_many(self, queues: Sequence[str], *, limit: int, timeout: float) -> list[Delivery]:
+        names = list(queues)
+        deadline = time.monotonic() + timeout
+        with self._guard() as chan:
+            self._consume(chan, names, max(1, limit))
+            while not self._buffer:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return []
+                chan.connection.process_data_events(time_limit=min(remaining, _MAX_PAUSE))
+            chan.connection.process_data_events(time_limit=0)  # what else is ready now
+        taken, self._buffer = self._buffer[:limit], self._buffer[limit:]
+        return taken
+
+    def ack_many(self, deliveries: Sequence[Delivery]) -> None:
+        for delivery in deliveries:
+            self.ack(delivery)
 
     def ack(self, delivery: Delivery) -> None:
         if not self._holds(delivery):
@@ -127,8 +156,16 @@ class RabbitMQQueue(Queue):
         self._declared.add(queue)
         return int(frame.method.message_count) + self._unacked[queue]
 
+    def size_bytes(self, queue: str) -> int:
+        """From the management API or ``rabbitmqctl`` (``queue.rabbitmq_bytes``), a few seconds
+        old at most; raises BackendError when neither answers."""
+        return self._bytes.of(self._name(queue))
+
     def delete(self, queue: str) -> None:
         with self._guard() as chan:
+            tag = self._consumers.pop(queue, None)
+            if tag is not None:
+                chan.basic_cancel(tag)
             for name in sorted(self._delay_queues.pop(queue, set())):
                 chan.queue_delete(name)
             chan.queue_delete(self._name(queue))
@@ -177,6 +214,9 @@ class RabbitMQQueue(Queue):
         conn, self._conn, self._chan = self._conn, None, None
         self._declared.clear()
         self._unacked.clear()
+        self._consumers.clear()
+        self._buffer.clear()
+        self._prefetch = 0
         return conn
 
     def _drop(self) -> None:
@@ -215,6 +255,34 @@ class RabbitMQQueue(Queue):
             delivery_mode=_PERSISTENT, headers={ATTEMPTS_HEADER: attempts}
         )
         chan.basic_publish("", name, body, properties, mandatory=True)
+
+    def _consume(self, chan: BlockingChannel, names: list[str], prefetch: int) -> None:
+        """Consume from every queue of ``names`` not consumed yet, ``prefetch`` at most each."""
+        if prefetch != self._prefetch:
+            chan.basic_qos(prefetch_count=prefetch)  # for the consumers started from now on
+            self._prefetch = prefetch
+        for queue in names:
+            if queue not in self._consumers:
+                self._consumers[queue] = chan.basic_consume(
+                    self._ensure(chan, queue),
+                    functools.partial(self._pushed, queue, self._generation),
+                )
+
+    def _pushed(
+        self,
+        queue: str,
+        generation: int,
+        _chan: BlockingChannel,
+        method: pika.spec.Basic.Deliver,
+        properties: pika.BasicProperties,
+        body: bytes,
+    ) -> None:
+        if generation != self._generation:
+            return  # a message of a connection already dropped: back in its queue
+        self._unacked[queue] += 1
+        attempts = _attempts(properties) + (2 if method.redelivered else 1)
+        tag = (self._generation, method.delivery_tag)
+        self._buffer.append(Delivery(queue, bytes(body), attempts, tag))
 
     def _poll(self, names: list[str]) -> Delivery | None:
         """One ``basic.get`` per queue at most, starting after the last queue served."""

@@ -1,10 +1,7 @@
-"""Applying one message: validate each object, write the valid ones, count both on the work.
+"""Checking a message's objects and writing the valid ones (``worker.batch`` applies messages).
 
 The message's user writes with what they may read (``writer_access``): an object whose stored
 version they cannot read whole is refused alone and counted failed.
-
-The store write, the work counters and the "this chunk was applied" mark share one transaction,
-so a message redelivered after a crash is applied once; the broker is acked only after commit.
 
 One bad object fails alone: checking an object turns whatever it raises into that object's
 error, and when the write of the valid objects fails for a reason in the data (``DATA_ERRORS``:
@@ -20,9 +17,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from stixflow.access.principal import writer_access
-from stixflow.clock import now
-from stixflow.connectors.bridge import OPENCTI_KIND
 from stixflow.db.base import Tx
 from stixflow.errors import DataRefused, InvalidInput, StixflowError
 from stixflow.pipeline.works import WorkError, refused_errors
@@ -96,36 +90,7 @@ def _check_one(obj: object, validator: Validator, checked: Checked) -> None:
     checked.valid.append(obj)
 
 
-def apply_message(runtime: Runtime, message: ImportMessage, validator: Validator) -> Outcome:
-    checked = check_objects(message.objects, validator)
-    provenance = Provenance(seen_at=now(), user_id=message.user_id, source=message.source)
-    prepared = PreparedWrite(checked.valid, seen_at=provenance.seen_at)  # outside the write lock
-    with runtime.db.transaction() as tx:
-        if message.kind == OPENCTI_KIND:
-            if len(message.objects) > 1:  # pycti expected one object per message
-                runtime.works.extend(tx, message.work_id, expected=len(message.objects) - 1)
-        elif not runtime.works.claim_message(tx, message.work_id, message.seq):
-            return Outcome(0, 0, duplicate=True)
-        access = writer_access(tx, message.user_id)
-        writer = _Writer(runtime, tx, message, provenance, access)
-        write_errors = writer.write(checked.valid, prepared)
-        for object_id in message.deletions:
-            runtime.store.delete_in(
-                tx, object_id, provenance=provenance, keep_shared=True, writer=access
-            )
-        processed = len(checked.valid) - len(write_errors) + len(message.deletions)
-        failed = len(checked.errors) + len(write_errors)
-        runtime.works.record(
-            tx,
-            message.work_id,
-            processed=processed,
-            failed=failed,
-            errors=[*checked.errors, *write_errors, *checked.notes],
-        )
-    return Outcome(processed, failed)
-
-
-class _Writer:
+class ObjectWriter:
     """Writes a message's valid objects: all at once, or one by one when that fails."""
 
     def __init__(
@@ -142,7 +107,7 @@ class _Writer:
         self.provenance = provenance
         self.access = access
 
-    def write(self, objects: list[StixObject], prepared: PreparedWrite) -> list[WorkError]:
+    def write(self, objects: list[StixObject], prepared: PreparedWrite | None) -> list[WorkError]:
         """Write ``objects``; the errors of those that could not be written (undone alone) or
         that the writer may not change (``refused_errors``)."""
         if not objects:

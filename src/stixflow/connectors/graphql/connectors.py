@@ -65,7 +65,10 @@ def connector_node(
         "connector_state": connector.state,
         "connector_state_reset": connector.state_reset,
         "connector_info": connector.info,
-        "connector_queue_details": {"messages_number": out.queue_depth, "messages_size": 0},
+        "connector_queue_details": {
+            "messages_number": out.queue_depth,
+            "messages_size": service.push_bytes(connector),
+        },
         "connector_user_id": connector.user_id,
         "updated_at": connector.updated_at,
         "created_at": connector.created_at,

@@ -123,10 +123,12 @@ def resolve_work_add(
     friendlyName: str | None = None,
     isMultiPartWork: bool | None = None,
 ) -> dict[str, Any]:
+    """Every work pycti opens ends with its ``toProcessed`` (``helper.api.work.to_processed``,
+    called once the connector sent its last bundle): until then it is not complete, even when the
+    workers caught up with what was sent so far (pycti adds the expectations of each bundle only
+    as it sends it). ``isMultiPartWork`` is accepted; all of them behave as multi-part."""
     service = context_of(info, API).connectors
-    work = service.open_work(
-        connectorId, name=friendlyName or connectorId, multipart=bool(isMultiPartWork)
-    )
+    work = service.open_work(connectorId, name=friendlyName or connectorId, multipart=True)
     return work_node(work)
 
 
