@@ -25,6 +25,8 @@ URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s\"<>\\^`{|}]+$")
 NUL = "\x00"
 #: How a work's note of a repair begins (it is kept with the errors, not counted as a failure).
 REPAIRED = "repaired: "
+#: How a work's warning begins (references to objects not held yet: ``store.missing``).
+WARNING = "warning: "
 
 
 def repair(obj: dict[str, Any]) -> dict[str, Any] | None:

@@ -31,6 +31,7 @@ from stixflow.store.base import (
     StoredObject,
     WriteResult,
 )
+from stixflow.store.missing import MissingRefs
 from stixflow.store.prepared import PreparedWrite, top_level_refs
 from stixflow.store.visibility import readable, readable_all, sees_whole, visible_clause
 
@@ -41,6 +42,7 @@ MAX_LIMIT = 1000
 class SQLStore:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.missing = MissingRefs(db)
 
     # -- writing -------------------------------------------------------------------------
 
@@ -109,6 +111,10 @@ class SQLStore:
         self._write_aliases(tx, aliases)
         self._write_provenance(tx, ids, provenance)
         events.append(tx, log, provenance)
+        result.missing, late = self.missing.record(tx, changed)
+        result.relinked = self.missing.resolve(
+            tx, arrived=ids, aliases={**aliases, **late}, provenance=provenance
+        )
         return result
 
     def _apply_known_aliases(
@@ -235,7 +241,13 @@ class SQLStore:
             )
             return False
         tx.execute("DELETE FROM objects WHERE id = ?", (object_id,))
-        for table in ("object_markings", "object_sources", "object_creators", "object_aliases"):
+        for table in (
+            "object_markings",
+            "object_sources",
+            "object_creators",
+            "object_aliases",
+            "object_missing_refs",
+        ):
             tx.execute(f"DELETE FROM {table} WHERE object_id = ?", (object_id,))
         events.append(tx, [events.PendingEvent(events.DELETE, rows.from_json(row[0]))], provenance)
         return True
@@ -270,6 +282,7 @@ class SQLStore:
                 sources=_column(tx, "SELECT source FROM object_sources", object_id),
                 creators=_column(tx, "SELECT user_id FROM object_creators", object_id),
                 aliases=_column(tx, "SELECT alias_id FROM object_aliases", object_id),
+                missing_refs=_column(tx, "SELECT ref_id FROM object_missing_refs", object_id),
             )
 
     def query(self, query: ObjectQuery, *, access: Access) -> Page:

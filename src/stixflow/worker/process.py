@@ -32,6 +32,7 @@ from stixflow.stix.limits import depth_reason, too_deep
 from stixflow.stix.repair import nul_note, remove_nul, repair
 from stixflow.stix.validate import Validator
 from stixflow.store.base import Access, Provenance, StixObject
+from stixflow.store.missing import missing_note
 from stixflow.store.prepared import PreparedWrite
 
 log = logging.getLogger("stixflow.worker")
@@ -120,7 +121,7 @@ def apply_message(runtime: Runtime, message: ImportMessage, validator: Validator
             message.work_id,
             processed=processed,
             failed=failed,
-            errors=[*checked.errors, *write_errors, *checked.notes],
+            errors=[*checked.errors, *write_errors, *checked.notes, *writer.notes],
         )
     return Outcome(processed, failed)
 
@@ -141,6 +142,8 @@ class _Writer:
         self.message = message
         self.provenance = provenance
         self.access = access
+        #: Notes of the writes: references to objects not held yet.
+        self.notes: list[WorkError] = []
 
     def write(self, objects: list[StixObject], prepared: PreparedWrite) -> list[WorkError]:
         """Write ``objects``; the errors of those that could not be written (undone alone) or
@@ -157,6 +160,7 @@ class _Writer:
                 len(objects),
                 exc,
             )
+        self.notes.clear()  # those of the undone write
         return self._one_by_one(objects)
 
     def _one_by_one(self, objects: list[StixObject]) -> list[WorkError]:
@@ -171,7 +175,7 @@ class _Writer:
 
     def _upsert(self, objects: list[StixObject], prepared: PreparedWrite | None) -> list[str]:
         """Write ``objects``; the ids of those the writer may not change."""
-        return self.runtime.store.upsert(
+        result = self.runtime.store.upsert(
             self.tx,
             objects,
             provenance=self.provenance,
@@ -179,7 +183,10 @@ class _Writer:
             overwrite=self.message.overwrite,
             prepared=prepared,
             writer=self.access,
-        ).refused
+        )
+        if result.missing:
+            self.notes.append(WorkError(None, missing_note(result.missing)))
+        return result.refused
 
 
 def _id_of(obj: object) -> str | None:
