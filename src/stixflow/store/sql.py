@@ -285,6 +285,13 @@ class SQLStore:
                 missing_refs=_column(tx, "SELECT ref_id FROM object_missing_refs", object_id),
             )
 
+    def held(self, ids: Sequence[str]) -> dict[str, StixObject]:
+        """The stored objects among ``ids``, unfiltered: for the submitter's id decisions
+        (twins, ``stixflow.stix.twins``), never shown to a reader."""
+        with self.db.read() as tx:
+            found = self._load(tx, ids)
+        return {object_id: rows.from_json(data) for object_id, (data, _) in found.items()}
+
     def query(self, query: ObjectQuery, *, access: Access) -> Page:
         where, params = self._where(query, access)
         limit = max(1, min(query.limit, MAX_LIMIT))
