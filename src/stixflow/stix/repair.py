@@ -1,10 +1,7 @@
-"""Repairs of common real-world STIX defects, so that one small defect does not cost an object.
+"""Notes of repairs, and the NUL-character repair every object goes through.
 
-``repair`` is tried only on objects that fail validation: real corpora carry small defects that
-make a whole object invalid (MITRE ATT&CK for ICS cites some sources with a plain-text "url").
-Rejecting the object would drop good intelligence, so the worker tries these repairs and
-validates again; nothing is silently discarded: a moved value is kept in the reference's
-``description``.
+The repairs of invalid objects are in ``stixflow.stix.fixes``; each is recorded on the work
+with a note starting with ``REPAIRED``.
 
 ``remove_nul`` is applied to every object: PostgreSQL text cannot hold U+0000 while SQLite
 can, so NUL characters are removed from every string value on both back ends alike, and the
@@ -16,40 +13,15 @@ them before it computes deterministic ids (so that ``Zeus\x00Panda`` gets the id
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import orjson
 
-URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s\"<>\\^`{|}]+$")
 NUL = "\x00"
 #: How a work's note of a repair begins (it is kept with the errors, not counted as a failure).
 REPAIRED = "repaired: "
 #: How a work's warning begins (references to objects not held yet: ``store.missing``).
 WARNING = "warning: "
-
-
-def repair(obj: dict[str, Any]) -> dict[str, Any] | None:
-    """A repaired copy of ``obj``, or None when no repair applies."""
-    references = obj.get("external_references")
-    if not isinstance(references, list):
-        return None
-    fixed = [_fix_reference(ref) for ref in references]
-    if all(new is old for new, old in zip(fixed, references, strict=True)):
-        return None
-    return {**obj, "external_references": fixed}
-
-
-def _fix_reference(ref: Any) -> Any:
-    if not isinstance(ref, dict):
-        return ref
-    url = ref.get("url")
-    if not isinstance(url, str) or URI.match(url):
-        return ref
-    fixed = {key: value for key, value in ref.items() if key != "url"}
-    description = ref.get("description")
-    fixed["description"] = f"{description} ({url})" if description else url
-    return fixed
 
 
 def remove_nul(obj: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -64,6 +36,11 @@ def remove_nul(obj: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     cleaned = _without_nul(obj, "", paths)
     assert isinstance(cleaned, dict)
     return (cleaned, paths) if paths else (obj, [])
+
+
+def repair_note(notes: list[str]) -> str:
+    """The note a work records for an invalid object the fixes made valid."""
+    return REPAIRED + "; ".join(notes)
 
 
 def nul_note(paths: list[str]) -> str:

@@ -28,8 +28,9 @@ from stixflow.errors import DataRefused, InvalidInput, StixflowError
 from stixflow.pipeline.works import WorkError, refused_errors
 from stixflow.queue.message import ImportMessage
 from stixflow.runtime import Runtime
+from stixflow.stix.fixes import apply_fixes
 from stixflow.stix.limits import depth_reason, too_deep
-from stixflow.stix.repair import nul_note, remove_nul, repair
+from stixflow.stix.repair import nul_note, remove_nul, repair_note
 from stixflow.stix.validate import Validator
 from stixflow.store.base import Access, Provenance, StixObject
 from stixflow.store.missing import missing_note
@@ -85,15 +86,22 @@ def _check_one(obj: object, validator: Validator, checked: Checked) -> None:
         return
     obj, paths = remove_nul(obj)
     reason = validator.check(obj)
+    fixes: list[str] = []
     if reason is not None:
-        repaired = repair(obj)
-        if repaired is not None and validator.check(repaired) is None:
-            obj, reason = repaired, None
+        repaired = apply_fixes(obj)
+        if repaired is not None:
+            after = validator.check(repaired[0])
+            if after is None:
+                (obj, fixes), reason = repaired, None
+            else:  # what still stops it once the repairable defects are set aside
+                reason = f"{after} (not repairable; repairable: {'; '.join(repaired[1])})"
     if reason is not None:
         checked.errors.append(WorkError(_id_of(obj), reason))
         return
     if paths:
         checked.notes.append(WorkError(_id_of(obj), nul_note(paths)))
+    if fixes:
+        checked.notes.append(WorkError(_id_of(obj), repair_note(fixes)))
     checked.valid.append(obj)
 
 
