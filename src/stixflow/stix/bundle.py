@@ -94,6 +94,11 @@ def _json_kind(value: object) -> str:
 # -- references -----------------------------------------------------------------------------------
 
 
+def is_identifier(value: object) -> bool:
+    """True for a string that looks like a STIX identifier (``type--UUID``)."""
+    return isinstance(value, str) and _ID_RE.match(value) is not None
+
+
 def references(obj: dict) -> set[str]:
     """Every id held by a ``*_ref`` or ``*_refs`` property of ``obj``, at any depth."""
     found: set[str] = set()

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from stixflow.db.base import Database, Tx, batched
-from stixflow.stix.bundle import rewrite_refs
+from stixflow.stix.bundle import is_identifier, rewrite_refs
 from stixflow.stix.markings import TLP_NAME_BY_ID
 from stixflow.stix.repair import WARNING
 from stixflow.store import events, rows
@@ -51,7 +51,9 @@ class MissingRefs:
         rewrites. The candidates are locked before the alias check, so a writer recording that
         alias either committed before (seen here) or sees these rows after.
         """
-        wanted = {ref for obj in objects for ref in top_level_refs(obj)} - EXTERNAL_IDS
+        wanted = {
+            ref for obj in objects for ref in top_level_refs(obj) if is_identifier(ref)
+        } - EXTERNAL_IDS
         candidates = wanted - self._held(tx, wanted)
         late: dict[str, str] = {}
         if candidates:
