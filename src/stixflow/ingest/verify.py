@@ -57,7 +57,9 @@ def fetch_checked(
     try:
         fetched = http.get(url)
     except SourceError as exc:
-        raise InvalidInput(f"cannot use {url}: {exc}") from exc
+        message = str(exc)  # usually names the URL already
+        shown = message if message.startswith(url) else f"{url}: {message}"
+        raise InvalidInput(f"cannot use {shown}") from exc
     media = describe_media_type(fetched.headers.get("Content-Type"))
     if fetched.status != 200:
         raise InvalidInput(
