@@ -13,6 +13,7 @@ from stixflow.runtime import Runtime
 from stixflow.stix.ids import deterministic_id
 from stixflow.stix.markings import TLP_BY_NAME
 from stixflow.store.base import Access
+from stixflow.web.session import COOKIE
 from tests.support import bundle, drain, malware, relationship, sdo
 
 READER = (Capability.KNOWLEDGE, Capability.EXPLORE)
@@ -23,6 +24,12 @@ def _import(client: TestClient, runtime: Runtime, *objects: dict[str, Any]) -> d
     accepted = client.post("/api/bundles", content=orjson.dumps(bundle(*objects))).json()
     drain(runtime, accepted["work_id"])
     return client.get(f"/api/works/{accepted['work_id']}").json()
+
+
+def _page(client: TestClient) -> dict[str, str]:
+    """Headers of a signed-in browser (the API token as session cookie; no API header)."""
+    token = client.headers["Authorization"].split()[1]
+    return {"Cookie": f"{COOKIE}={token}", "Authorization": ""}
 
 
 def _exported(client: TestClient) -> dict[str, dict[str, Any]]:
@@ -48,6 +55,9 @@ def test_relationship_before_its_target_is_linked_when_the_target_arrives(
     assert missing["count"] == 1
     assert missing["references"] == [{"object_id": rel["id"], "ref_id": late["id"]}]
     assert client.get(f"/api/objects/{rel['id']}").json()["missing_refs"] == [late["id"]]
+    page = client.get("/knowledge/objects", headers=_page(client)).text
+    assert "1 reference to objects not held yet" in page
+    assert late["id"] in client.get(f"/knowledge/objects/{rel['id']}", headers=_page(client)).text
 
     second = _import(client, runtime, late)
     assert (second["processed"], second["failed"]) == (1, 0)
@@ -61,6 +71,7 @@ def test_relationship_before_its_target_is_linked_when_the_target_arrives(
     ]
     assert client.get("/api/references/missing").json()["count"] == 0
     assert client.get(f"/api/objects/{rel['id']}").json()["missing_refs"] == []
+    assert "not held yet" not in client.get("/knowledge/objects", headers=_page(client)).text
     exported = _exported(client)
     assert exported[rel["id"]]["target_ref"] == canonical and canonical in exported
     # the rewrite is a new version of the relationship, seen by live streams
