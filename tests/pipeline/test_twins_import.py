@@ -9,7 +9,7 @@ import orjson
 from stixflow.runtime import Runtime
 from stixflow.stix.ids import deterministic_id
 from stixflow.stix.twins import twin_id
-from stixflow.store.base import Access
+from stixflow.store.base import Access, Provenance
 from tests.support import drain
 
 EVERYTHING = Access.everything()
@@ -64,3 +64,28 @@ def test_a_deprecated_twin_arriving_later_does_not_touch_the_held_active_one(
     other = runtime.store.get(deprecated["id"], access=EVERYTHING)
     assert other is not None and other.data["id"] == twin_id(deprecated)
     assert other.data["id"] != after.data["id"]
+
+
+def test_a_twin_reaching_the_store_under_the_held_id_is_kept_apart(
+    runtime: Runtime, data_dir: Path
+) -> None:
+    """A connector's one-object message carries no bundle to tell twins apart: the store does."""
+    active, deprecated = twins(ics_objects(data_dir), "stuxnet")
+    name_id = str(deterministic_id(active))
+    provenance = Provenance(seen_at="2025-01-01T00:00:00.000Z", source="connector")
+    with runtime.db.transaction() as tx:
+        runtime.store.upsert(tx, [{**active, "id": name_id}], provenance=provenance)
+    before = runtime.store.get(name_id, access=EVERYTHING)
+    with runtime.db.transaction() as tx:
+        result = runtime.store.upsert(
+            tx,
+            [{**deprecated, "id": name_id}],
+            provenance=provenance,
+            aliases={deprecated["id"]: name_id},
+        )
+    assert (result.created, result.updated) == (1, 0)
+    after = runtime.store.get(name_id, access=EVERYTHING)
+    assert before is not None and after is not None and after.data == before.data
+    other = runtime.store.get(deprecated["id"], access=EVERYTHING)
+    assert other is not None and other.data["id"] == twin_id(deprecated)
+    assert other.data["description"] == deprecated["description"]

@@ -21,6 +21,7 @@ from stixflow.db.base import Database, Tx, batched
 from stixflow.stix.bundle import rewrite_refs
 from stixflow.stix.granular import hiding_markings
 from stixflow.stix.merge import merge
+from stixflow.stix.twins import conflicting, twin_id
 from stixflow.store import events, rows
 from stixflow.store.base import (
     Access,
@@ -73,6 +74,14 @@ class SQLStore:
         incoming = _combine(objects)
         tx.lock_keys(list(incoming))
         existing = self._load(tx, list(incoming))
+        moved = {} if overwrite else _twins_to_move(incoming, existing)
+        if moved:  # twins of held objects get their own id (stix.twins), never merged
+            incoming = {
+                moved.get(k, k): _with_id(obj, moved.get(k, k)) for k, obj in incoming.items()
+            }
+            tx.lock_keys(list(moved.values()))
+            existing.update(self._load(tx, list(moved.values())))
+            aliases = {old: moved.get(new, new) for old, new in aliases.items()}
         refused = _unreadable(existing, writer)
         pairs = zip(given, objects, strict=True)
         result = WriteResult(refused=[given_id for given_id, obj in pairs if obj["id"] in refused])
@@ -338,6 +347,27 @@ class SQLStore:
                 params,
             )
         return {object_type: int(count) for object_type, count in found}
+
+
+def _twins_to_move(
+    incoming: Mapping[str, StixObject], existing: Mapping[str, tuple[str, str]]
+) -> dict[str, str]:
+    """Incoming id -> twin id, for incoming objects whose held version is a twin (different
+    authoritative external ids: ``stix.twins``) that reached the store under the same id
+    (a connector's single-object message; bundles are separated by the submitter)."""
+    moved: dict[str, str] = {}
+    for object_id, obj in incoming.items():
+        if object_id not in existing:
+            continue
+        if conflicting(rows.from_json(existing[object_id][0]), obj):
+            twin = twin_id(obj)
+            if twin is not None and twin != object_id:
+                moved[object_id] = twin
+    return moved
+
+
+def _with_id(obj: StixObject, object_id: str) -> StixObject:
+    return obj if obj["id"] == object_id else {**obj, "id": object_id}
 
 
 def _combine(objects: Sequence[StixObject]) -> dict[str, StixObject]:
