@@ -63,6 +63,7 @@ class Runtime:
             works=self.works,
             registry=self.registry,
             chunk_size=self.settings.worker.chunk_size,
+            held=self.store.held,
         )
 
     def close(self) -> None:

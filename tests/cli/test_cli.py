@@ -73,3 +73,17 @@ def test_import_from_stdin(run) -> None:
 def test_migrate_is_idempotent(run) -> None:
     run("migrate")
     assert "up to date" in run("migrate").output
+
+
+def test_csv_import_records_the_source_given(run, data_dir: Path) -> None:
+    mapper = Path(__file__).resolve().parents[1] / "csvmap" / "mappers" / "feodo.json"
+    run("csv-mappers", "add", str(mapper))
+    csv = str(data_dir / "csv" / "feodo_ipblocklist_2024-03-26_23-30-15.csv")
+    out = run("import", csv, "--mapper", "Feodo Tracker C2 IPs", "--source", "abuse.ch", "--inline")
+    assert "0 failed" in out.output
+    assert "abuse.ch" in run("works", "list", "--source", "abuse.ch").output
+    assert "ImportCSV" not in run("works", "list").output
+    listed = run("objects", "list", "--source", "abuse.ch", "--type", "malware").output
+    assert "Pikabot" in listed
+    run("import", csv, "--mapper", "Feodo Tracker C2 IPs", "--inline")  # no --source: ImportCSV
+    assert "ImportCSV" in run("works", "list", "--source", "ImportCSV").output

@@ -58,7 +58,8 @@ def test_a_hanging_feed_delays_no_other(
 ) -> None:
     runtime.settings.ingestion_manager = IngestionManagerSettings(interval=1, queue_threshold=1000)
     good = feed(service, "good", feeds.serve("/good.xml", Route(rss(DAY1))))
-    hanging = feed(service, "hanging", feeds.serve("/hang.xml", Route(hang=60)), timeout=2.0)
+    hanging = feed(service, "hanging", feeds.serve("/hang.xml", Route(rss(DAY1))), timeout=2.0)
+    feeds.serve("/hang.xml", Route(hang=60))  # it answered at creation, it hangs now
     manager = IngestionManager(runtime, run_timeout=6.0)
     manager.start()
     try:

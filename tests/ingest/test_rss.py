@@ -8,7 +8,7 @@ import pytest
 from stix2validator import ValidationOptions, validate_instance
 
 from stixflow.access.markings import TLP_BY_NAME
-from stixflow.errors import SourceError
+from stixflow.errors import InvalidInput, SourceError
 from stixflow.ingest.feeds import parse_feed
 from stixflow.ingest.records import Ingester
 from stixflow.ingest.rss import ReportMapper, first_sight
@@ -139,7 +139,14 @@ def test_entity_expansion_is_refused(
     runtime: Runtime, service: IngestionService, feeds: FeedServer
 ) -> None:
     url = feeds.serve("/bomb.xml", Route(BILLION_LAUGHS))
+    with pytest.raises(InvalidInput, match="refused: the document declares XML entities"):
+        service.create("rss", RssCreate(name="bomb", url=url))
+    feeds.serve(
+        "/bomb.xml",
+        Route(rss(("One", "https://vendor.example/1", "Mon, 01 Jan 2024 10:00:00 GMT"))),
+    )
     created = service.create("rss", RssCreate(name="bomb", url=url))
+    feeds.serve("/bomb.xml", Route(BILLION_LAUGHS))  # the feed turns hostile after creation
     outcome = service.run_now("rss", created.id)
     assert outcome.queued == 0 and "refused" in str(outcome.error)
     assert "entities" in str(service.get("rss", created.id).health.last_error)

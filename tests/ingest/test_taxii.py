@@ -127,28 +127,25 @@ def test_wrong_credential_leaves_a_clear_error_and_no_data(
             token=SecretStr("stolen"),
         )
     )
-    created = service.create("taxii", spec)
-    outcome = service.run_now("taxii", created.id)
-    assert outcome.queued == 0 and outcome.works == []
-    health = service.get("taxii", created.id).health
-    assert health.last_error is not None
-    assert "401" in health.last_error and "check the credentials" in health.last_error
-    assert health.last_success_at is None and health.total_objects == 0
-    assert runtime.works.list(source=created.source) == []
+    with pytest.raises(InvalidInput) as refused:  # checked at creation, not at the first run
+        service.create("taxii", spec)
+    reason = str(refused.value)
+    assert "401" in reason and "check the credentials" in reason and "\n" not in reason
+    assert not service.records_named("taxii", "wrong")
+    assert runtime.works.list() == []
 
 
 def test_forbidden_and_unknown_collections(
     service: IngestionService, small_medallion: Medallion
 ) -> None:
-    secret = service.create(
-        "taxii", basic("secret", f"{small_medallion.api_root}collections/{SECRET_COLLECTION}/")
-    )
-    missing = service.create(
-        "taxii", basic("missing", f"{small_medallion.api_root}collections/nope/")
-    )
-    assert "403" in str(service.run_now("taxii", secret.id).error)
-    error = str(service.run_now("taxii", missing.id).error)
-    assert "404" in error and "collection id" in error
+    with pytest.raises(InvalidInput, match="may not read the collection"):
+        service.create(
+            "taxii", basic("secret", f"{small_medallion.api_root}collections/{SECRET_COLLECTION}/")
+        )
+    with pytest.raises(InvalidInput, match="404") as missing:
+        service.create("taxii", basic("missing", f"{small_medallion.api_root}collections/nope/"))
+    assert "collection id" in str(missing.value)
+    assert service.list("taxii") == []
 
 
 def test_discovery_url_is_resolved_to_its_api_root(
@@ -159,7 +156,13 @@ def test_discovery_url_is_resolved_to_its_api_root(
     assert any("discovery URL" in note for note in created.notes)
 
 
+TAXII_JSON = "application/taxii+json;version=2.1"
+
+
 def test_406_and_429_are_explained(service: IngestionService, feeds: FeedServer) -> None:
+    collection = b'{"id": "c", "title": "C", "can_read": true, "can_write": false}'
+    for name in ("r406", "r429", "slow"):  # the collection answers at creation, its objects not
+        feeds.serve(f"/{name}/collections/c/", Route(collection, content_type=TAXII_JSON))
     feeds.serve("/r406/collections/c/objects/", Route(status=406, content_type="text/plain"))
     feeds.serve(
         "/r429/collections/c/objects/",
@@ -178,5 +181,5 @@ def test_406_and_429_are_explained(service: IngestionService, feeds: FeedServer)
     assert "406" in errors["r406"] and "TAXII 2.1" in errors["r406"]
     assert "429" in errors["r429"] and "rate limited" in errors["r429"]
     assert "retry after 3600s" in errors["slow"]
-    hits = [path for path, _ in feeds.requests if path.startswith("/r429/")]
+    hits = [p for p, _ in feeds.requests if p.startswith("/r429/collections/c/objects/")]
     assert len(hits) == 3  # the first try and two retries

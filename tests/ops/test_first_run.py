@@ -19,6 +19,9 @@ from stixflow.cli.main import cli
 from stixflow.config import load_settings
 from stixflow.runtime import open_runtime
 from tests.api.conftest import admin_token, client  # noqa: F401  (shared fixtures)
+from tests.ingest.conftest import feeds  # noqa: F401  (shared fixture)
+from tests.ingest.servers import FeedServer, Route
+from tests.ingest.test_rss import rss
 from tests.streams.instances import Instance
 from tests.support import LOOPBACK_JSON, drain
 
@@ -63,14 +66,22 @@ def test_info_shows_where_the_data_lives_and_migrate_creates_it_there(elsewhere:
     assert runner.invoke(cli, ["objects", "list"]).exit_code == 0
 
 
-def test_local_cli_feeds_have_a_creator_and_a_data_creation_user(elsewhere: Path) -> None:
+DAY = "Mon, 01 Jan 2024 10:00:00 GMT"
+
+
+def test_local_cli_feeds_have_a_creator_and_a_data_creation_user(
+    elsewhere: Path,
+    feeds: FeedServer,  # noqa: F811
+) -> None:
+    url = feeds.serve("/feed", Route(rss(("One", "https://blog.example.org/1", DAY))))
     runner = CliRunner(mix_stderr=False)
     assert runner.invoke(cli, ["migrate"]).exit_code == 0
     runtime = open_runtime(load_settings())
     try:
         admin_id = ensure_admin(runtime.db, runtime.settings).user_id  # as serve's first start
         added = runner.invoke(
-            cli, ["ingest", "rss", "add", "blog", "https://blog.example.org/feed"]
+            cli,
+            ["ingest", "rss", "add", "blog", url],  # checked at creation: it must answer
         )
         assert added.exit_code == 0, added.output + added.stderr
         with runtime.db.read() as tx:

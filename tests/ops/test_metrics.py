@@ -21,6 +21,9 @@ from stixflow.runtime import Runtime
 from stixflow.worker.loop import Worker
 from tests.api.conftest import admin_token, client, user_token  # noqa: F401  (shared fixtures)
 from tests.conftest import Pair
+from tests.ingest.conftest import feeds  # noqa: F401  (shared fixture)
+from tests.ingest.servers import FeedServer, Route
+from tests.ingest.test_rss import rss
 from tests.support import bundle, drain, malware
 
 SCRAPER_TOKEN = "metrics-scraper-token-0123456789"
@@ -82,13 +85,18 @@ def test_a_running_worker_is_up(client: TestClient, runtime: Runtime) -> None:  
     assert gone == []  # a worker that stopped cleanly takes its heartbeat with it
 
 
+DAY = "Mon, 01 Jan 2024 10:00:00 GMT"
+
+
 def test_feeds_and_connectors_report_their_health(
     client: TestClient,  # noqa: F811
     runtime: Runtime,
+    feeds: FeedServer,  # noqa: F811
 ) -> None:
-    url = "http://127.0.0.1:9/feed.xml"  # nothing listens there
+    url = feeds.serve("/feed.xml", Route(rss(("One", "https://blog.example/1", DAY))))
     created = client.post("/api/ingestion/rss", json={"name": "blog", "url": url})
     assert created.status_code == 201, created.text
+    feeds.serve("/feed.xml", Route(b"", status=503, content_type="text/plain"))  # it breaks
     assert value(scrape(client), "stixflow_feed_up", kind="rss", name="blog") == 0  # stopped
     assert client.post(f"/api/ingestion/rss/{created.json()['id']}/start").is_success
     assert value(scrape(client), "stixflow_feed_up", kind="rss", name="blog") == 1

@@ -2,7 +2,9 @@
 
 ``attacker.url`` is its base URL; ``attacker.requests`` the requests received (method, path,
 headers, body); ``attacker.answer(path, status=..., body=..., headers=...)`` sets what a path
-answers (default: 200 with an empty CSV body). A redirect is an answer with a ``Location`` header.
+answers (default: 200 with an empty CSV body; an empty RSS feed for ``*.xml`` paths and a
+readable collection for TAXII collection paths, so that feeds pass their creation check). A
+redirect is an answer with a ``Location`` header.
 """
 
 from __future__ import annotations
@@ -30,6 +32,20 @@ class Answer:
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "text/csv"})
 
 
+#: What a feed's URL answers by default, so that feeds pass their creation check
+#: (``stixflow.ingest.verify``): an empty RSS feed, a readable TAXII collection, else empty CSV.
+EMPTY_RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
+COLLECTION = b'{"id": "partner-collection", "title": "partner", "can_read": true}'
+
+
+def _default_answer(path: str) -> Answer:
+    if path.endswith(".xml"):
+        return Answer(body=EMPTY_RSS, headers={"Content-Type": "application/rss+xml"})
+    if "/collections/" in path and not path.rstrip("/").endswith(("objects", "manifest")):
+        return Answer(body=COLLECTION, headers={"Content-Type": "application/taxii+json"})
+    return Answer()
+
+
 class Attacker:
     def __init__(self) -> None:
         self.requests: list[Received] = []
@@ -48,7 +64,8 @@ class Attacker:
                     owner.requests.append(
                         Received(self.command, self.path, dict(self.headers.items()), body)
                     )
-                answer = owner.answers.get(self.path.split("?", 1)[0], Answer())
+                path = self.path.split("?", 1)[0]
+                answer = owner.answers.get(path) or _default_answer(path)
                 self.send_response(answer.status)
                 for name, value in answer.headers.items():
                     self.send_header(name, value)
@@ -82,6 +99,17 @@ class Attacker:
 
 @pytest.fixture
 def attacker() -> Iterator[Attacker]:
+    server = Attacker()
+    server.thread.start()
+    yield server
+    server.server.shutdown()
+    server.server.server_close()
+
+
+@pytest.fixture
+def partner() -> Iterator[Attacker]:
+    """A second loopback server: the legitimate remote a feed is created for (its creation check
+    fetches it), distinct from ``attacker``."""
     server = Attacker()
     server.thread.start()
     yield server

@@ -90,6 +90,7 @@ def test_another_users_feed_is_not_found(
         f"/api/ingestion/{kind}", json=feed_body(kind, attacker.url), headers=a.headers
     )
     assert created.status_code == 201, created.text
+    attacker.requests.clear()  # the creation check (ingest.verify); nothing of b may fetch
     feed = created.json()
     assert feed["created_by"] == a.id
     path = f"/api/ingestion/{kind}/{feed['id']}"

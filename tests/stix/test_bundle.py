@@ -251,16 +251,29 @@ def _collisions(items: list[dict]) -> dict[str, set[str]]:
     return {new: old for new, old in groups.items() if len(old) > 1}
 
 
-def test_ics_attack_17_1_deprecated_duplicates_fold_into_the_current_malware() -> None:
-    """ICS 17.1 keeps deprecated ICS copies of six enterprise malware under the same name."""
+def test_ics_attack_17_1_deprecated_twins_stay_apart_from_the_current_malware() -> None:
+    """ICS 17.1 keeps deprecated ICS copies of six enterprise malware under the same name, with
+    other ATT&CK ids: they are other objects (``stix.twins``), so nothing folds together and
+    the active one keeps the name-based id."""
     items = objects(STIX / "attack-stix-data-ics-attack-17.1.json")
-    by_id = {obj["id"]: obj for obj in items}
-    collisions = _collisions(items)
-    names = sorted(by_id[next(iter(old))]["name"].lower() for old in collisions.values())
-    assert names == ["bad rabbit", "conficker", "ekans", "industroyer", "killdisk", "stuxnet"]
-    for old_ids in collisions.values():
-        flags = sorted(bool(by_id[i].get("x_mitre_deprecated")) for i in old_ids)
-        assert flags == [False, True]
+    assert _collisions(items) == {}
+    result = normalize(items)
+    by_name: dict[str, list[dict]] = defaultdict(list)
+    for new in result.objects:
+        if new["type"] == "malware":
+            by_name[new["name"].lower()].append(new)
+    twins = {name: found for name, found in by_name.items() if len(found) == 2}
+    assert sorted(twins) == [
+        "bad rabbit",
+        "conficker",
+        "ekans",
+        "industroyer",
+        "killdisk",
+        "stuxnet",
+    ]
+    for found in twins.values():
+        active = next(obj for obj in found if not obj.get("x_mitre_deprecated"))
+        assert active["id"] == deterministic_id(active)
 
 
 def test_unit42_placeholder_identities_fold_together() -> None:

@@ -71,6 +71,7 @@ class StoredObjectOut(BaseModel):
     sources: list[str]
     creators: list[str]
     aliases: list[str]
+    missing_refs: list[str] = []
 
 
 class DeadLetterOut(BaseModel):

@@ -11,8 +11,9 @@ import click
 
 from stixflow.access.audit import LOCAL_ACTOR
 from stixflow.cli.context import runtime_of
-from stixflow.csvmap.service import MapperService
+from stixflow.csvmap.service import IMPORT_SOURCE, MapperService
 from stixflow.errors import StixflowError
+from stixflow.pipeline.submit import DEFAULT_SOURCE
 from stixflow.pipeline.works import Work
 from stixflow.runtime import Runtime
 from stixflow.stix.bundle import parse_bundle
@@ -23,7 +24,10 @@ NO_PROGRESS_HINT_SECONDS = 10.0
 
 @click.command("import")
 @click.argument("path", type=click.Path(allow_dash=True, dir_okay=False))
-@click.option("--source", default="import", show_default=True, help="Source recorded on objects.")
+@click.option(
+    "--source",
+    help="Source recorded on objects (and its queue). [default: import; with --mapper: ImportCSV]",
+)
 @click.option("--wait/--no-wait", default=True, show_default=True, help="Follow the work.")
 @click.option("--inline", is_flag=True, help="Process the work in this process (no server).")
 @click.option("--mapper", help="PATH is a CSV file: map it with this CSV mapper (id or name).")
@@ -32,17 +36,22 @@ NO_PROGRESS_HINT_SECONDS = 10.0
 def import_(
     ctx: click.Context,
     path: str,
-    source: str,
+    source: str | None,
     wait: bool,
     inline: bool,
     mapper: str | None,
     markings: tuple[str, ...],
 ) -> None:
     """Queue a STIX bundle (2.0 or 2.1) from PATH, or stdin with '-'; or, with --mapper, a CSV
-    file mapped by a CSV mapper (source ImportCSV; rows that cannot be mapped are listed)."""
+    file mapped by a CSV mapper (source ImportCSV unless --source; rows that cannot be mapped
+    are listed)."""
     if mapper is not None:
-        import_csv(ctx, path, mapper, markings, wait=wait or inline, inline=inline)
+        csv_source = source or IMPORT_SOURCE
+        import_csv(
+            ctx, path, mapper, markings, wait=wait or inline, inline=inline, source=csv_source
+        )
         return
+    source = source or DEFAULT_SOURCE
     data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     objects = parse_bundle(data)
     with runtime_of(ctx) as runtime:
@@ -73,16 +82,21 @@ def import_csv(
     *,
     wait: bool,
     inline: bool,
+    source: str = IMPORT_SOURCE,
 ) -> None:
-    """Stream the CSV file through the mapper, chunk by chunk, into one work."""
+    """Stream the CSV file through the mapper, chunk by chunk, into one work of ``source``."""
     with runtime_of(ctx) as runtime:
         service = MapperService(runtime, actor=LOCAL_ACTOR)
         try:
             if path == "-":
-                done = service.import_lines(mapper, sys.stdin, name="stdin", markings=markings)
+                done = service.import_lines(
+                    mapper, sys.stdin, name="stdin", markings=markings, source=source
+                )
             else:
                 with open(path, encoding="utf-8-sig", newline="") as handle:
-                    done = service.import_lines(mapper, handle, name=path, markings=markings)
+                    done = service.import_lines(
+                        mapper, handle, name=path, markings=markings, source=source
+                    )
         except StixflowError as exc:
             raise click.ClickException(str(exc)) from exc
         for error in done.errors:

@@ -73,6 +73,10 @@ class Column(Strict):
         return value
 
 
+#: A default value as JSON gives it (``"default": true`` for a boolean attribute).
+DefaultValue = Annotated[str, Field(max_length=2000)] | bool | int | float
+
+
 class Attribute(Strict):
     key: Short = Field(
         description="STIX property (value, name, labels, hashes.SHA-256…), "
@@ -82,17 +86,25 @@ class Attribute(Strict):
     based_on: Annotated[list[Short], Field(max_length=50)] | None = Field(
         None, description="ids of representations of the same row"
     )
-    default: str | list[str] | None = Field(
+    default: DefaultValue | Annotated[list[DefaultValue], Field(max_length=200)] | None = Field(
         None,
-        description="used when the cell is empty (markings: TLP names, ids, "
-        "'user-default' or 'user-choice')",
+        description="used when the cell is empty, of the attribute's type: text, a number, "
+        "true/false, a list (markings: TLP names, ids, 'user-default' or 'user-choice')",
     )
 
     @property
     def defaults(self) -> list[str]:
+        """The default as the text a cell would hold (``true``, ``42``, ``1.5``…)."""
         if self.default is None:
             return []
-        return [self.default] if isinstance(self.default, str) else list(self.default)
+        given = self.default if isinstance(self.default, list) else [self.default]
+        return [_as_cell(value) for value in given]
+
+
+def _as_cell(value: str | bool | int | float) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else repr(value)
 
 
 class Filter(Strict):
@@ -227,7 +239,25 @@ def _check_attribute(
                 problems.append(f"{at}: an indicator is based on observables, not {target.target}")
     if kind is Kind.DATE and attribute.column and attribute.column.separator:
         problems.append(f"{at}: a date takes no multi-value separator")
+    problems.extend(_check_default(attribute, kind, at))
     return problems
+
+
+def _check_default(attribute: Attribute, kind: Kind, at: str) -> list[str]:
+    """A default must be a value of the attribute's type (one value, unless it takes a list)."""
+    if attribute.default is None:
+        return []
+    if isinstance(attribute.default, list) and kind not in (Kind.LIST, Kind.REFS):
+        return [f"{at}: takes one default value, not a list"]
+    if kind not in (Kind.INT, Kind.FLOAT, Kind.BOOL, Kind.DATE):
+        return []
+    from stixflow.csvmap import values  # values builds on this module's Column
+
+    try:
+        values.convert(attribute.defaults[0], kind, attribute.column)
+    except ValueError as exc:
+        return [f"{at}: default {exc}"]
+    return []
 
 
 def _check_column(column: Column, has_header: bool, at: str) -> list[str]:

@@ -124,8 +124,10 @@ class MapperService:
         name: str,
         markings: Sequence[str] = (),
         progress: ImportProgress | None = None,
+        source: str = IMPORT_SOURCE,
     ) -> ImportOut:
-        """Map and queue a CSV file chunk by chunk, as one work of source ``ImportCSV``."""
+        """Map and queue a CSV file chunk by chunk, as one work of ``source`` (the objects'
+        source and the queue; ``ImportCSV`` unless the caller names one)."""
         spec = self.store.get(ref).spec
         user_id = self.actor.user_id
         engine = Engine(spec, markings=markings_for(self.runtime, user_id, markings))
@@ -142,7 +144,7 @@ class MapperService:
             done.work = self.runtime.submitter.submit(
                 chunk.objects,
                 name=f"import {name} (CSV mapper {spec.name})",
-                source=IMPORT_SOURCE,
+                source=source,
                 user_id=user_id,
                 default_markings=defaults,
                 work_id=done.work.id if done.work else None,

@@ -38,6 +38,7 @@ from stixflow.ingest.common import http_options, import_from_of, parse_timestamp
 from stixflow.ingest.http import HttpClient
 from stixflow.ingest.records import Ingester, IngesterRecords, SeenItem, new_ingester_id, source_of
 from stixflow.ingest.schemas import CsvFields, IngesterOut
+from stixflow.ingest.verify import csv_media, fetch_checked
 from stixflow.net.checks import Outbound
 from stixflow.runtime import Runtime
 
@@ -98,7 +99,8 @@ class CsvFeed(FeedKind):
         probe = _probe(config, secret, settings)
         deadline = time.monotonic() + 120.0
         with self.client(probe, deadline=deadline, outbound=outbound) as http:
-            lines = _download(http, config["url"])
+            fetched = fetch_checked(http, config["url"], expected="CSV", accepts=csv_media)
+        lines = fetched.body.decode("utf-8-sig", "replace").splitlines(keepends=True)
         mapped, failed = 0, []
         for row in Engine(spec).rows(lines):
             if row.error is None and row.objects:

@@ -14,6 +14,7 @@ standard id over name and published) never changes, even when it is sent again a
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -24,12 +25,14 @@ from pydantic import BaseModel
 from stixflow.access.markings import resolve_marking
 from stixflow.access.organizations import find_organization, identity_of
 from stixflow.clock import now
+from stixflow.errors import InvalidInput, SourceError
 from stixflow.ingest.base import FeedKind, Page, Prepared
 from stixflow.ingest.common import http_options, import_from_of, parse_timestamp, stix_time
 from stixflow.ingest.feeds import Feed, FeedItem, parse_feed
 from stixflow.ingest.http import HttpClient, Validators
 from stixflow.ingest.records import Ingester, IngesterRecords, SeenItem
 from stixflow.ingest.schemas import RssFields
+from stixflow.ingest.verify import feed_media, fetch_checked, probe_ingester
 from stixflow.net.checks import Outbound
 from stixflow.runtime import Runtime
 from stixflow.stix.ids import standard_id
@@ -54,7 +57,22 @@ class RssFeed(FeedKind):
             "author": author,
             "markings": list(dict.fromkeys(markings)),
         }
-        return Prepared(config=config, secret={})
+        notes: tuple[str, ...] = ()
+        if current is None or current.config.get("url") != config["url"]:
+            notes = (self._verify(config, settings, Outbound.user_check(runtime.settings)),)
+        return Prepared(config=config, secret={}, notes=notes)
+
+    def _verify(self, config: dict[str, Any], settings: RssFields, outbound: Outbound) -> str:
+        """The creation check (``ingest.verify``), then the document must parse as a feed."""
+        url = config["url"]
+        probe = probe_ingester(self.kind, config, {}, settings)
+        with self.client(probe, deadline=time.monotonic() + 120.0, outbound=outbound) as http:
+            fetched = fetch_checked(http, url, expected="an RSS or Atom feed", accepts=feed_media)
+        try:
+            feed = parse_feed(fetched.body, content_type=fetched.headers.get("Content-Type"))
+        except SourceError as exc:
+            raise InvalidInput(f"cannot use {url}: {exc}") from exc
+        return f"tested: the feed holds {len(feed.items)} items"
 
     def public_config(self, ingester: Ingester) -> dict[str, Any]:
         return dict(ingester.config)

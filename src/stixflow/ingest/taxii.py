@@ -32,6 +32,7 @@ from stixflow.ingest.common import (
 from stixflow.ingest.http import ClientCert, Fetched, HttpClient, HttpOptions
 from stixflow.ingest.records import Ingester, IngesterRecords
 from stixflow.ingest.schemas import TaxiiFields
+from stixflow.ingest.verify import fetch_checked, probe_ingester, taxii_media
 from stixflow.net.answers import parse_json
 from stixflow.net.checks import Outbound
 from stixflow.runtime import Runtime
@@ -116,7 +117,29 @@ class TaxiiFeed(FeedKind):
                 notes.append(f"{root} is a discovery URL: using its API root {config['url']}")
         if not config["collection"]:
             raise InvalidInput("give the collection id (or paste the collection's URL)")
+        if current is None or _source_changed(current, config, secret):
+            outbound = Outbound.user_check(runtime.settings)
+            notes.append(self._verify(config, secret, settings, outbound))
         return Prepared(config=config, secret=secret, notes=tuple(notes))
+
+    def _verify(
+        self,
+        config: dict[str, Any],
+        secret: dict[str, Any],
+        settings: BaseModel,
+        outbound: Outbound,
+    ) -> str:
+        """The creation check (``ingest.verify``) on the collection's resource."""
+        url = f"{config['url']}collections/{config['collection']}/"
+        probe = probe_ingester(self.kind, config, secret, settings)
+        with self.client(probe, deadline=time.monotonic() + 120.0, outbound=outbound) as http:
+            fetched = fetch_checked(
+                http, url, expected="TAXII 2.1 JSON", accepts=taxii_media, reasons=STATUS_REASONS
+            )
+        document = _json(fetched)
+        if document.get("can_read") is False:
+            raise InvalidInput(f"cannot use {url}: this account may not read the collection")
+        return f"tested: collection {document.get('title') or config['collection']} can be read"
 
     def _resolve_root(
         self,
@@ -231,6 +254,11 @@ class Cursor:
             return dict(previous)
         moment = self.newest or (self.server_start or datetime.now(UTC)) - timedelta(seconds=1)
         return {**previous, "added_after": taxii_timestamp(moment)}
+
+
+def _source_changed(current: Ingester, config: dict[str, Any], secret: dict[str, Any]) -> bool:
+    keys = ("url", "collection", "auth_type", "username", "cert_pem", "ca_pem")
+    return any(current.config.get(k) != config.get(k) for k in keys) or current.secret != secret
 
 
 def check_status(fetched: Fetched) -> None:

@@ -24,7 +24,7 @@ from stixflow.pipeline.queues import QueueRegistry
 from stixflow.pipeline.works import Work, WorkError, WorkStore
 from stixflow.queue.base import Queue
 from stixflow.queue.message import ImportMessage
-from stixflow.stix.bundle import Normalizer, chunks, write_order_indexes
+from stixflow.stix.bundle import HeldLookup, Normalizer, chunks, write_order_indexes
 from stixflow.stix.limits import depth_reason, too_deep
 from stixflow.stix.repair import nul_note, remove_nul
 
@@ -48,8 +48,17 @@ class Submission:
 
 class Submitter:
     def __init__(
-        self, *, queue: Queue, works: WorkStore, registry: QueueRegistry, chunk_size: int
+        self,
+        *,
+        queue: Queue,
+        works: WorkStore,
+        registry: QueueRegistry,
+        chunk_size: int,
+        held: HeldLookup | None = None,
     ) -> None:
+        """``held``: stored objects by id, so that a twin of a held object gets its own id
+        (``stixflow.stix.twins``)."""
+        self.held = held
         self.queue = queue
         self.works = works
         self.registry = registry
@@ -132,7 +141,7 @@ class Submitter:
     def _publish(self, submission: Submission, default_markings: Sequence[str]) -> Iterator[int]:
         """Publish the chunks; yield the number of objects of each batch once it is queued."""
         objects = submission.objects
-        normalizer = Normalizer(objects)
+        normalizer = Normalizer(objects, held=self.held)
         parts = chunks(write_order_indexes(objects), self.chunk_size)
         queue_name = self.registry.ensure(self.queue, submission.source)
         pending: list[bytes] = []

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from stixflow.clock import now
 from stixflow.db.base import Database, Tx
 from stixflow.errors import NotFound
-from stixflow.stix.repair import REPAIRED
+from stixflow.stix.repair import REPAIRED, WARNING
 
 MAX_ERRORS = 100
 PENDING, IN_PROGRESS, COMPLETE, FAILED = "pending", "in_progress", "complete", "failed"
@@ -69,7 +69,8 @@ class WorkError:
 
     @property
     def is_repair(self) -> bool:
-        return self.reason.startswith(REPAIRED)
+        """A note, not a failure: a repair, or a warning (references to objects not held)."""
+        return self.reason.startswith((REPAIRED, WARNING))
 
 
 @dataclass

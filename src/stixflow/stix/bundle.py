@@ -8,7 +8,7 @@ embedded objects).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -17,6 +17,7 @@ import orjson
 from stixflow.errors import InvalidBundle, InvalidObject
 from stixflow.stix.ids import DETERMINISTIC_TYPES, deterministic_id
 from stixflow.stix.timestamps import sort_key
+from stixflow.stix.twins import authoritative_ids, to_separate, twin_id
 from stixflow.stix.upgrade import to_v21
 
 #: What a reference value looks like (``type--UUID``); 2.0 observed-data also uses local keys
@@ -40,6 +41,8 @@ _LEVELS = {
 _DEFAULT_LEVEL = 3
 
 _T = TypeVar("_T")
+#: Stored objects by id, for the ids asked (``Normalizer``'s view of the store).
+HeldLookup = Callable[[list[str]], Mapping[str, dict]]
 
 
 def parse_bundle(data: bytes | str | dict | list) -> list[dict]:
@@ -89,6 +92,11 @@ def _json_kind(value: object) -> str:
 
 
 # -- references -----------------------------------------------------------------------------------
+
+
+def is_identifier(value: object) -> bool:
+    """True for a string that looks like a STIX identifier (``type--UUID``)."""
+    return isinstance(value, str) and _ID_RE.match(value) is not None
 
 
 def references(obj: dict) -> set[str]:
@@ -202,16 +210,18 @@ class Normalizer:
     Building it computes the id map (``aliases``, old id -> deterministic id) over the whole
     batch: only the objects of a type with a deterministic id (``ids.DETERMINISTIC_TYPES``) are
     upgraded for that, a small part of a typical bundle. ``one(index)`` then gives object
-    ``index`` exactly as ``normalize`` would.
+    ``index`` exactly as ``normalize`` would. ``held`` (stored objects by id) lets twins be
+    told apart from an object already held under their name-based id.
     """
 
-    def __init__(self, objects: Sequence[dict]) -> None:
+    def __init__(self, objects: Sequence[dict], *, held: HeldLookup | None = None) -> None:
         self.objects = objects
         self._upgraded: dict[int, dict | None] = {}
         for index, obj in enumerate(objects):
             if isinstance(obj, dict) and _has_deterministic_type(obj):
                 self._upgraded[index] = _upgrade(obj)
-        self.aliases = _aliases([obj for obj in self._upgraded.values() if obj is not None])
+        upgraded = [obj for obj in self._upgraded.values() if obj is not None]
+        self.aliases = _aliases(upgraded, held)
 
     def one(self, index: int) -> dict:
         """Object ``index`` upgraded, re-identified and with its references rewritten."""
@@ -233,9 +243,11 @@ def _has_deterministic_type(obj: dict) -> bool:
     return isinstance(object_type, str) and object_type in DETERMINISTIC_TYPES
 
 
-def _aliases(objects: list[dict]) -> dict[str, str]:
-    """Old id -> deterministic id, taken from the latest version of each object."""
-    latest: dict[str, tuple[tuple[str, str], str]] = {}
+def _aliases(objects: list[dict], held: HeldLookup | None = None) -> dict[str, str]:
+    """Old id -> deterministic id, taken from the latest version of each object; twins (one
+    name-based id, different authoritative external ids: ``stixflow.stix.twins``) are kept
+    apart, the ones that do not keep the name-based id getting their twin id."""
+    latest: dict[str, tuple[tuple[str, str], str, dict]] = {}
     for obj in objects:
         old_id, new_id = obj.get("id"), deterministic_id(obj)
         if not isinstance(old_id, str) or new_id is None:
@@ -243,8 +255,33 @@ def _aliases(objects: list[dict]) -> dict[str, str]:
         modified = obj.get("modified")
         version = sort_key(modified) if isinstance(modified, str) else ("", "")
         if old_id not in latest or version >= latest[old_id][0]:
-            latest[old_id] = (version, new_id)
-    return {old: new for old, (_, new) in latest.items() if new != old}
+            latest[old_id] = (version, new_id, obj)
+    found = {old: new for old, (_, new, _) in latest.items()}
+    found.update(_twin_moves(latest, held))
+    return {old: new for old, new in found.items() if new != old}
+
+
+def _twin_moves(
+    latest: dict[str, tuple[tuple[str, str], str, dict]], held: HeldLookup | None
+) -> dict[str, str]:
+    """Old id -> twin id of the objects that must not take their name-based id."""
+    groups: dict[str, list[tuple[str, dict]]] = {}
+    for old_id, (_, new_id, obj) in latest.items():
+        if authoritative_ids(obj):
+            groups.setdefault(new_id, []).append((old_id, obj))
+    stored = held(sorted(groups)) if held is not None and groups else {}
+    moves: dict[str, str] = {}
+    for new_id, members in groups.items():
+        if len(members) < 2 and new_id not in stored:
+            continue
+        claiming = [obj for old_id, obj in members if old_id == new_id]
+        keeper = stored.get(new_id) or (claiming[0] if claiming else None)
+        for index in to_separate([obj for _, obj in members], keeper):
+            old_id, obj = members[index]
+            twin = twin_id(obj)
+            if twin is not None and old_id != new_id:
+                moves[old_id] = twin
+    return moves
 
 
 def _upgrade(obj: object) -> dict | None:

@@ -9,6 +9,9 @@ one. Sources also describe the same thing partially, so a merge keeps what eithe
   canonical JSON);
 * ``created`` is the earliest, ``modified`` the latest;
 * objects without ``modified`` (SCOs, marking definitions): the incoming copy wins;
+* twins (``stixflow.stix.twins``: different authoritative external ids) are normally kept apart
+  before they reach a merge; should two meet (data stored before that rule), the active one is
+  kept as it is and the revoked or deprecated one adds nothing to it, whatever their ``modified``;
 * ``granular_markings``: those of both copies, selectors of unioned lists following their item
   (``stixflow.stix.granular.merged_markings``), so that no part loses its marking.
 
@@ -25,6 +28,7 @@ from stixflow.errors import InvalidObject
 from stixflow.stix.granular import merged_markings
 from stixflow.stix.ids import canonical_json
 from stixflow.stix.timestamps import sort_key
+from stixflow.stix.twins import conflicting, inactive
 
 LIST_PROPERTIES: frozenset[str] = frozenset(
     {
@@ -50,6 +54,8 @@ def merge(existing: dict, incoming: dict) -> dict:
     Raises InvalidObject when the two do not describe the same object (different type or id).
     """
     _check_same_object(existing, incoming)
+    if conflicting(existing, incoming) and inactive(existing) != inactive(incoming):
+        return dict(incoming if inactive(existing) else existing)
     newer, older = _by_precedence(existing, incoming)
     merged = {**older, **newer}
     for key in LIST_PROPERTIES:

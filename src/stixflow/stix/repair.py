@@ -1,10 +1,7 @@
-"""Repairs of common real-world STIX defects, so that one small defect does not cost an object.
+"""Notes of repairs, and the NUL-character repair every object goes through.
 
-``repair`` is tried only on objects that fail validation: real corpora carry small defects that
-make a whole object invalid (MITRE ATT&CK for ICS cites some sources with a plain-text "url").
-Rejecting the object would drop good intelligence, so the worker tries these repairs and
-validates again; nothing is silently discarded: a moved value is kept in the reference's
-``description``.
+The repairs of invalid objects are in ``stixflow.stix.fixes``; each is recorded on the work
+with a note starting with ``REPAIRED``.
 
 ``remove_nul`` is applied to every object: PostgreSQL text cannot hold U+0000 while SQLite
 can, so NUL characters are removed from every string value on both back ends alike, and the
@@ -16,47 +13,15 @@ them before it computes deterministic ids (so that ``Zeus\x00Panda`` gets the id
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import orjson
 
-URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s\"<>\\^`{|}]+$")
 NUL = "\x00"
 #: How a work's note of a repair begins (it is kept with the errors, not counted as a failure).
 REPAIRED = "repaired: "
-
-
-def repair(obj: dict[str, Any]) -> dict[str, Any] | None:
-    """A repaired copy of ``obj``, or None when no repair applies."""
-    fixed = _without_null_refs(obj)
-    references = fixed.get("external_references")
-    if isinstance(references, list):
-        refs = [_fix_reference(ref) for ref in references]
-        if not all(new is old for new, old in zip(refs, references, strict=True)):
-            fixed = {**fixed, "external_references": refs}
-    return None if fixed is obj else fixed
-
-
-def _without_null_refs(obj: dict[str, Any]) -> dict[str, Any]:
-    """``obj`` without optional references set to null (pycti's splitter sends the ATT&CK
-    copyright marking with ``"created_by_ref": null``): a null reference is an absent one."""
-    nulls = [k for k, v in obj.items() if v is None and (k.endswith("_ref") or k.endswith("_refs"))]
-    if not nulls:
-        return obj
-    return {k: v for k, v in obj.items() if k not in nulls}
-
-
-def _fix_reference(ref: Any) -> Any:
-    if not isinstance(ref, dict):
-        return ref
-    url = ref.get("url")
-    if not isinstance(url, str) or URI.match(url):
-        return ref
-    fixed = {key: value for key, value in ref.items() if key != "url"}
-    description = ref.get("description")
-    fixed["description"] = f"{description} ({url})" if description else url
-    return fixed
+#: How a work's warning begins (references to objects not held yet: ``store.missing``).
+WARNING = "warning: "
 
 
 def remove_nul(obj: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -71,6 +36,11 @@ def remove_nul(obj: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     cleaned = _without_nul(obj, "", paths)
     assert isinstance(cleaned, dict)
     return (cleaned, paths) if paths else (obj, [])
+
+
+def repair_note(notes: list[str]) -> str:
+    """The note a work records for an invalid object the fixes made valid."""
+    return REPAIRED + "; ".join(notes)
 
 
 def nul_note(paths: list[str]) -> str:

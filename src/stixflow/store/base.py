@@ -76,6 +76,16 @@ class StoredObject:
     sources: list[str] = field(default_factory=list)
     creators: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
+    #: Its references to objects the store does not hold (yet): ``store.missing``.
+    missing_refs: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MissingRef:
+    """A stored object's reference to an object the store does not hold (``store.missing``)."""
+
+    object_id: str
+    ref_id: str
 
 
 @dataclass
@@ -87,6 +97,10 @@ class WriteResult:
     updated: int = 0
     unchanged: int = 0
     refused: list[str] = field(default_factory=list)
+    #: References of the objects written that name no held object (yet).
+    missing: list[MissingRef] = field(default_factory=list)
+    #: Stored objects whose references to an alias were rewritten to the canonical id.
+    relinked: int = 0
 
     @property
     def total(self) -> int:
@@ -114,6 +128,8 @@ class KnowledgeStore(Protocol):
     def get(self, object_id: str, *, access: Access) -> StoredObject | None: ...
 
     def query(self, query: ObjectQuery, *, access: Access) -> Page: ...
+
+    def held(self, ids: Sequence[str]) -> dict[str, StixObject]: ...
 
     def relationships(self, object_id: str, *, access: Access) -> list[StixObject]: ...
 

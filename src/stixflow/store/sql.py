@@ -21,6 +21,7 @@ from stixflow.db.base import Database, Tx, batched
 from stixflow.stix.bundle import rewrite_refs
 from stixflow.stix.granular import hiding_markings
 from stixflow.stix.merge import merge
+from stixflow.stix.twins import conflicting, twin_id
 from stixflow.store import events, rows
 from stixflow.store.base import (
     Access,
@@ -31,6 +32,7 @@ from stixflow.store.base import (
     StoredObject,
     WriteResult,
 )
+from stixflow.store.missing import MissingRefs
 from stixflow.store.prepared import PreparedWrite, top_level_refs
 from stixflow.store.visibility import readable, readable_all, sees_whole, visible_clause
 
@@ -41,6 +43,7 @@ MAX_LIMIT = 1000
 class SQLStore:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.missing = MissingRefs(db)
 
     # -- writing -------------------------------------------------------------------------
 
@@ -71,6 +74,14 @@ class SQLStore:
         incoming = _combine(objects)
         tx.lock_keys(list(incoming))
         existing = self._load(tx, list(incoming))
+        moved = {} if overwrite else _twins_to_move(incoming, existing)
+        if moved:  # twins of held objects get their own id (stix.twins), never merged
+            incoming = {
+                moved.get(k, k): _with_id(obj, moved.get(k, k)) for k, obj in incoming.items()
+            }
+            tx.lock_keys(list(moved.values()))
+            existing.update(self._load(tx, list(moved.values())))
+            aliases = {old: moved.get(new, new) for old, new in aliases.items()}
         refused = _unreadable(existing, writer)
         pairs = zip(given, objects, strict=True)
         result = WriteResult(refused=[given_id for given_id, obj in pairs if obj["id"] in refused])
@@ -109,6 +120,10 @@ class SQLStore:
         self._write_aliases(tx, aliases)
         self._write_provenance(tx, ids, provenance)
         events.append(tx, log, provenance)
+        result.missing, late = self.missing.record(tx, changed)
+        result.relinked = self.missing.resolve(
+            tx, arrived=ids, aliases={**aliases, **late}, provenance=provenance
+        )
         return result
 
     def _apply_known_aliases(
@@ -235,7 +250,13 @@ class SQLStore:
             )
             return False
         tx.execute("DELETE FROM objects WHERE id = ?", (object_id,))
-        for table in ("object_markings", "object_sources", "object_creators", "object_aliases"):
+        for table in (
+            "object_markings",
+            "object_sources",
+            "object_creators",
+            "object_aliases",
+            "object_missing_refs",
+        ):
             tx.execute(f"DELETE FROM {table} WHERE object_id = ?", (object_id,))
         events.append(tx, [events.PendingEvent(events.DELETE, rows.from_json(row[0]))], provenance)
         return True
@@ -270,7 +291,15 @@ class SQLStore:
                 sources=_column(tx, "SELECT source FROM object_sources", object_id),
                 creators=_column(tx, "SELECT user_id FROM object_creators", object_id),
                 aliases=_column(tx, "SELECT alias_id FROM object_aliases", object_id),
+                missing_refs=_column(tx, "SELECT ref_id FROM object_missing_refs", object_id),
             )
+
+    def held(self, ids: Sequence[str]) -> dict[str, StixObject]:
+        """The stored objects among ``ids``, unfiltered: for the submitter's id decisions
+        (twins, ``stixflow.stix.twins``), never shown to a reader."""
+        with self.db.read() as tx:
+            found = self._load(tx, ids)
+        return {object_id: rows.from_json(data) for object_id, (data, _) in found.items()}
 
     def query(self, query: ObjectQuery, *, access: Access) -> Page:
         where, params = self._where(query, access)
@@ -318,6 +347,27 @@ class SQLStore:
                 params,
             )
         return {object_type: int(count) for object_type, count in found}
+
+
+def _twins_to_move(
+    incoming: Mapping[str, StixObject], existing: Mapping[str, tuple[str, str]]
+) -> dict[str, str]:
+    """Incoming id -> twin id, for incoming objects whose held version is a twin (different
+    authoritative external ids: ``stix.twins``) that reached the store under the same id
+    (a connector's single-object message; bundles are separated by the submitter)."""
+    moved: dict[str, str] = {}
+    for object_id, obj in incoming.items():
+        if object_id not in existing:
+            continue
+        if conflicting(rows.from_json(existing[object_id][0]), obj):
+            twin = twin_id(obj)
+            if twin is not None and twin != object_id:
+                moved[object_id] = twin
+    return moved
+
+
+def _with_id(obj: StixObject, object_id: str) -> StixObject:
+    return obj if obj["id"] == object_id else {**obj, "id": object_id}
 
 
 def _combine(objects: Sequence[StixObject]) -> dict[str, StixObject]:

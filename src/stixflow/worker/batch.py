@@ -185,6 +185,7 @@ def _write(
     tally.errors.extend(write_errors)
     for one in checked:
         tally.errors.extend(one.notes)
+    tally.errors.extend(writer.notes)
 
 
 def _groups(batch: Sequence[Pending], checked: Sequence[Checked]) -> list[_Group]:

@@ -22,10 +22,12 @@ from stixflow.errors import DataRefused, InvalidInput, StixflowError
 from stixflow.pipeline.works import WorkError, refused_errors
 from stixflow.queue.message import ImportMessage
 from stixflow.runtime import Runtime
+from stixflow.stix.fixes import apply_fixes
 from stixflow.stix.limits import depth_reason, too_deep
-from stixflow.stix.repair import nul_note, remove_nul, repair
+from stixflow.stix.repair import nul_note, remove_nul, repair_note
 from stixflow.stix.validate import Validator
 from stixflow.store.base import Access, Provenance, StixObject
+from stixflow.store.missing import missing_note
 from stixflow.store.prepared import PreparedWrite
 
 log = logging.getLogger("stixflow.worker")
@@ -78,15 +80,22 @@ def _check_one(obj: object, validator: Validator, checked: Checked) -> None:
         return
     obj, paths = remove_nul(obj)
     reason = validator.check(obj)
+    fixes: list[str] = []
     if reason is not None:
-        repaired = repair(obj)
-        if repaired is not None and validator.check(repaired) is None:
-            obj, reason = repaired, None
+        repaired = apply_fixes(obj)
+        if repaired is not None:
+            after = validator.check(repaired[0])
+            if after is None:
+                (obj, fixes), reason = repaired, None
+            else:  # what still stops it once the repairable defects are set aside
+                reason = f"{after} (not repairable; repairable: {'; '.join(repaired[1])})"
     if reason is not None:
         checked.errors.append(WorkError(_id_of(obj), reason))
         return
     if paths:
         checked.notes.append(WorkError(_id_of(obj), nul_note(paths)))
+    if fixes:
+        checked.notes.append(WorkError(_id_of(obj), repair_note(fixes)))
     checked.valid.append(obj)
 
 
@@ -106,6 +115,8 @@ class ObjectWriter:
         self.message = message
         self.provenance = provenance
         self.access = access
+        #: Notes of the writes: references to objects not held yet.
+        self.notes: list[WorkError] = []
 
     def write(self, objects: list[StixObject], prepared: PreparedWrite | None) -> list[WorkError]:
         """Write ``objects``; the errors of those that could not be written (undone alone) or
@@ -122,6 +133,7 @@ class ObjectWriter:
                 len(objects),
                 exc,
             )
+        self.notes.clear()  # those of the undone write
         return self._one_by_one(objects)
 
     def _one_by_one(self, objects: list[StixObject]) -> list[WorkError]:
@@ -136,7 +148,7 @@ class ObjectWriter:
 
     def _upsert(self, objects: list[StixObject], prepared: PreparedWrite | None) -> list[str]:
         """Write ``objects``; the ids of those the writer may not change."""
-        return self.runtime.store.upsert(
+        result = self.runtime.store.upsert(
             self.tx,
             objects,
             provenance=self.provenance,
@@ -144,7 +156,10 @@ class ObjectWriter:
             overwrite=self.message.overwrite,
             prepared=prepared,
             writer=self.access,
-        ).refused
+        )
+        if result.missing:
+            self.notes.append(WorkError(None, missing_note(result.missing)))
+        return result.refused
 
 
 def _id_of(obj: object) -> str | None:

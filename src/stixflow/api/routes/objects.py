@@ -47,6 +47,7 @@ def get_object(
         sources=stored.sources,
         creators=stored.creators,
         aliases=stored.aliases,
+        missing_refs=stored.missing_refs,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 import orjson
@@ -13,6 +14,7 @@ from stixflow.api.deps import Caller, get_runtime
 from stixflow.runtime import Runtime
 from stixflow.store import stats
 from stixflow.store.base import ObjectQuery
+from stixflow.store.missing import missing_refs
 from stixflow.web import objects_view
 from stixflow.web.session import page_require
 from stixflow.web.templating import render
@@ -63,12 +65,15 @@ def list_objects(
     )
 
 
-def _filter_options(runtime: Runtime, caller: Caller) -> dict[str, list[tuple[str, str]]]:
-    """The choices of the type, marking and source filters."""
+def _filter_options(runtime: Runtime, caller: Caller) -> dict[str, Any]:
+    """The choices of the type, marking and source filters, and the count of references to
+    objects not held (``store.missing``)."""
     types = sorted(runtime.store.count_by_type(access=caller.access))
     markings = objects_view.markings_by_id(runtime, caller.access)
     sources = stats.source_labels(runtime.db, stats.known_sources(runtime.db))
+    missing, _ = missing_refs(runtime.db, caller.access, limit=1)
     return {
+        "missing_count": missing,
         "type_options": [(t, t) for t in types],
         "marking_options": sorted(markings.items(), key=lambda item: item[1]),
         "source_options": sorted(sources.items(), key=lambda item: item[1].lower()),
