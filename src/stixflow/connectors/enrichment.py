@@ -42,6 +42,15 @@ def in_scope(connector: Connector, object_type: str) -> bool:
     return object_type.lower() in {entry.lower() for entry in connector.scope}
 
 
+def enrichers_for(runtime: Runtime, object_type: str) -> list[Connector]:
+    """The enrichment connectors whose scope takes ``object_type`` (what *Enrich* offers)."""
+    return [
+        c
+        for c in ConnectorRecords(runtime.db, runtime.secrets).list()
+        if c.type == ConnectorType.INTERNAL_ENRICHMENT and in_scope(c, object_type)
+    ]
+
+
 def request_enrichment(
     runtime: Runtime,
     actor: Actor,

@@ -14,8 +14,7 @@ from fastapi.responses import Response
 
 from stixflow.access.capabilities import Capability
 from stixflow.api.deps import Caller, get_runtime
-from stixflow.connectors.enrichment import in_scope, request_enrichment
-from stixflow.connectors.model import ConnectorType
+from stixflow.connectors.enrichment import enrichers_for, request_enrichment
 from stixflow.connectors.schemas import ConnectorOut
 from stixflow.connectors.service import ConnectorService
 from stixflow.errors import Conflict, InvalidInput, NotFound
@@ -27,14 +26,10 @@ router = APIRouter(prefix="/knowledge/objects")
 enricher = page_require(Capability.KNOWLEDGE_UPDATE)
 
 
-def enrichers_for(runtime: Runtime, caller: Caller, object_type: str) -> list[ConnectorOut]:
+def offered(runtime: Runtime, caller: Caller, object_type: str) -> list[ConnectorOut]:
     """Enrichment connectors whose scope takes ``object_type``, alive ones first."""
     service = ConnectorService(runtime, actor=caller.actor)
-    found = [
-        service.out(c)
-        for c in service.records.list()
-        if c.type == ConnectorType.INTERNAL_ENRICHMENT and in_scope(c, object_type)
-    ]
+    found = [service.out(c) for c in enrichers_for(runtime, object_type)]
     return sorted(found, key=lambda c: (c.status != "alive", c.name.lower()))
 
 
@@ -51,7 +46,7 @@ def _dialog(
         caller=caller,
         object_id=stored.data["id"],
         object_type=object_type,
-        connectors=enrichers_for(runtime, caller, object_type),
+        connectors=offered(runtime, caller, object_type),
         error=error,
         status=200 if error is None else 409,
     )
