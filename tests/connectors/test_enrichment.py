@@ -29,6 +29,7 @@ def test_automatic_and_manual_enrichment(client: TestClient, runtime: Runtime) -
     job = client.get("/api/connectors/enricher/jobs", params={"wait": 2}).json()
     entity = orjson.loads(job["event"]["stix_entity"])
     assert entity["type"] == "malware" and job["event"]["entity_id"] == entity["id"]
+    assert job["event"]["entity_type"] == "Malware"  # pycti reads the entity by this name
     work_id = job["internal"]["work_id"]
     note = sdo("note", "n", content="seen in the wild", object_refs=[entity["id"]])
     note.pop("name")

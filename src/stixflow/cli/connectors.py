@@ -138,7 +138,7 @@ def _list_enrichers(runtime: Runtime, object_id: str) -> None:
     if stored is None:
         raise NotFound(f"no object {object_id}")
     service = ConnectorService(runtime, actor=LOCAL_ACTOR)
-    found = enrichers_for(runtime, str(stored.data["type"]))
+    found = enrichers_for(runtime, stored.data)
     if not found:
         click.echo(f"no enrichment connector takes {stored.data['type']}")
     for connector in found:

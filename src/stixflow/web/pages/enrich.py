@@ -9,12 +9,15 @@ may see; a connector that may not read the object (its markings) is refused with
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from stixflow.access.capabilities import Capability
 from stixflow.api.deps import Caller, get_runtime
 from stixflow.connectors.enrichment import enrichers_for, request_enrichment
+from stixflow.connectors.entity_types import entity_type
 from stixflow.connectors.schemas import ConnectorOut
 from stixflow.connectors.service import ConnectorService
 from stixflow.errors import Conflict, InvalidInput, NotFound
@@ -26,10 +29,10 @@ router = APIRouter(prefix="/knowledge/objects")
 enricher = page_require(Capability.KNOWLEDGE_UPDATE)
 
 
-def offered(runtime: Runtime, caller: Caller, object_type: str) -> list[ConnectorOut]:
-    """Enrichment connectors whose scope takes ``object_type``, alive ones first."""
+def offered(runtime: Runtime, caller: Caller, obj: dict[str, Any]) -> list[ConnectorOut]:
+    """Enrichment connectors whose scope takes ``obj``, alive ones first."""
     service = ConnectorService(runtime, actor=caller.actor)
-    found = [service.out(c) for c in enrichers_for(runtime, object_type)]
+    found = [service.out(c) for c in enrichers_for(runtime, obj)]
     return sorted(found, key=lambda c: (c.status != "alive", c.name.lower()))
 
 
@@ -39,14 +42,14 @@ def _dialog(
     stored = runtime.store.get(object_id, access=caller.access)
     if stored is None:
         raise NotFound(f"no object {object_id} (or you may not see it)")
-    object_type = str(stored.data.get("type"))
+    object_type = entity_type(stored.data)
     return render(
         request,
         "knowledge/enrich.html",
         caller=caller,
         object_id=stored.data["id"],
         object_type=object_type,
-        connectors=offered(runtime, caller, object_type),
+        connectors=offered(runtime, caller, stored.data),
         error=error,
         status=200 if error is None else 409,
     )
