@@ -13,6 +13,7 @@ marked with them.
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from tests.conftest import Pair
 from tests.connectors.live import Live, live_stixflow
 from tests.connectors.peers import running, wait_for
 from tests.connectors.test_listen_peers import listen_env, registered
-from tests.support import bundle, malware
+from tests.support import bundle, malware, relationship, sdo
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 #: OpenCTI's extensions, where an observable's labels and score travel
@@ -81,6 +82,103 @@ def stored(runtime: Runtime, object_id: str) -> dict[str, Any]:
 def work_done(runtime: Runtime, work_id: str) -> bool:
     work = runtime.works.get(work_id)
     return work is not None and work.status == COMPLETE
+
+
+@pytest.mark.skip(
+    reason="needs malware(id) as pycti's Malware.read selects it, labels(filters), labelAdd, "
+    "stixDomainObjectEdit.relationAdd (census branch)"
+)
+def test_tagger_labels_a_malware_by_its_description(
+    pair: Pair, runtime: Runtime, live: Live, http: httpx.Client, tmp_path: Path
+) -> None:
+    connector_id, env = listen_env(pair, live, "Tagger", "INTERNAL_ENRICHMENT")
+    env |= {"CONNECTOR_SCOPE": "Malware", "CONNECTOR_AUTO": "false"}  # its default rules
+    windows = malware("Regrun", description="persists through a registry run key")
+    other = malware("Plain", description="nothing telling")
+    imported(http, runtime, windows, other)
+    with running("tagger", env, tmp_path / "tagger.log") as peer:
+        wait_for(lambda: registered(runtime, connector_id), peer=peer, what="registration")
+        time.sleep(2)  # its listener is up
+        works = [enrich(http, connector_id, obj["id"]) for obj in (windows, other)]
+        for work_id in works:
+            wait_for(lambda w=work_id: work_done(runtime, w), peer=peer, what="the enrichment")
+        wait_for(
+            lambda: "windows" in (stored(runtime, windows["id"]).get("labels") or []),
+            peer=peer,
+            what="the label on the malware",
+        )
+    assert "windows" not in (stored(runtime, other["id"]).get("labels") or [])
+
+
+@pytest.mark.skip(
+    reason="needs labels(filters) and labelAdd at start-up (label.read_or_create_unchecked), "
+    "stixCyberObservable(id) with indicatorsIds (census branch)"
+)
+def test_hygiene_marks_a_public_resolver_automatically(
+    pair: Pair, runtime: Runtime, live: Live, http: httpx.Client, tmp_path: Path
+) -> None:
+    connector_id, env = listen_env(pair, live, "Hygiene", "INTERNAL_ENRICHMENT")
+    env |= {"CONNECTOR_SCOPE": "IPv4-Addr,Domain-Name", "CONNECTOR_AUTO": "true"}
+    with running("hygiene", env, tmp_path / "hygiene.log") as peer:
+        wait_for(
+            lambda: registered(runtime, connector_id),
+            timeout=180,  # it loads the MISP warning lists first
+            peer=peer,
+            what="registration",
+        )
+        time.sleep(2)
+        resolver = {"type": "ipv4-addr", "spec_version": "2.1", "value": "8.8.8.8"}
+        resolver["id"] = f"ipv4-addr--{uuid.uuid5(uuid.NAMESPACE_URL, 'hygiene-8.8.8.8')}"
+        imported(http, runtime, resolver)  # an observable of its scope: enriched automatically
+
+        def tagged() -> dict[str, Any] | None:
+            extension = (stored(runtime, resolver["id"]).get("extensions") or {}).get(OPENCTI_SCO)
+            return extension if extension and "hygiene" in (extension.get("labels") or []) else None
+
+        extension = wait_for(tagged, timeout=120, peer=peer, what="the hygiene label")
+    assert extension["score"] in (5, 10, 15, 20)
+
+
+@pytest.mark.skip(
+    reason="needs indicator(id) as pycti's Indicator.read selects it, "
+    "stixCoreRelationships(filters) with from/to objectLabel (census branch)"
+)
+def test_scoring_calculator_raises_the_score_of_an_indicator(
+    pair: Pair, runtime: Runtime, live: Live, http: httpx.Client, tmp_path: Path
+) -> None:
+    connector_id, env = listen_env(pair, live, "Scoring", "INTERNAL_ENRICHMENT")
+    env |= {
+        "CONNECTOR_SCOPE": "Indicator",
+        "CONNECTOR_AUTO": "false",
+        "CONNECTOR_SCORING_BROWSE_REPORT": "false",
+        "CONNECTOR_SCORING_TOOLBOX_IMPACT_SCORE": "true",
+        "CONNECTOR_SCORING_TOOLBOX_HIGH_PRIORITY": "20",
+        "CONNECTOR_SCORING_INDICATOR_TYPE_ENRICHABLE": "IPv4-Addr",
+    }
+    family = malware("Emotet", labels=["[Scoring] High priority"])
+    indicator = sdo(
+        "indicator",
+        "Emotet C2",
+        pattern="[ipv4-addr:value = '203.0.113.7']",
+        pattern_type="stix",
+        valid_from="2024-01-01T00:00:00Z",
+        x_opencti_score=30,
+        x_opencti_main_observable_type="IPv4-Addr",
+    )
+    imported(
+        http, runtime, family, indicator, relationship(indicator["id"], family["id"], "indicates")
+    )
+    with running("scoring-calculator", env, tmp_path / "scoring.log") as peer:
+        wait_for(lambda: registered(runtime, connector_id), peer=peer, what="registration")
+        time.sleep(2)
+        work_id = enrich(http, connector_id, indicator["id"])
+        wait_for(lambda: work_done(runtime, work_id), peer=peer, what="the enrichment")
+        # 30 + (100 - 30) x 20 %: a high-priority malware it indicates
+        wait_for(
+            lambda: stored(runtime, indicator["id"]).get("x_opencti_score") == 44,
+            peer=peer,
+            what="the new score",
+        )
 
 
 def test_reset_drops_the_enrichment_jobs_waiting_for_a_connector(
