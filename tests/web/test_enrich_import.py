@@ -143,11 +143,11 @@ def test_enrich_lists_the_connectors_in_scope_and_the_label_lands(
     listed = page.locator("#enrichers-table tbody").inner_text()
     assert connectors["labeller"] in listed
     assert connectors["indicators"] not in listed  # its scope does not take malware
-    shot(page, "object-enrich", full_page=False)
 
     dialog.locator("tr", has_text=connectors["labeller"]).locator("button").click()
     page.wait_for_selector("#enrich-dialog .work-follow[data-status='complete']", timeout=60_000)
     assert "Enrichment asked of" in dialog.inner_text()
+    shot(page, "object-enrich", full_page=False)
     dialog.locator("a", has_text="Reload the object").click()
     page.wait_for_selector("dd[data-key='labels']")
     assert LABEL in page.locator("dd[data-key='labels']").inner_text()
@@ -196,6 +196,8 @@ def test_import_page_uploads_a_bundle_and_follows_the_import(
     assert server.get(tool["id"]) is not None
     # the files table refreshes itself and shows the file's import done
     page.wait_for_selector("#files-table tr:has-text('sample.json') .badge-complete")
+    row = page.locator("#files-table tr", has_text="sample.json")
+    assert connectors["importer"] in row.inner_text()  # the connector that imported it
     shot(page, "data-import")
 
     # a type no import connector takes: said plainly, nothing queued

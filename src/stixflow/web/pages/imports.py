@@ -42,7 +42,8 @@ def files_context(runtime: Runtime, caller: Caller) -> dict[str, Any]:
         for listed in jobs.values()
         for work_id, _ in listed
     }
-    return {"files": found, "jobs": jobs, "works": works}
+    names = {c.id: c.name for c in import_connectors(runtime)}
+    return {"files": found, "jobs": jobs, "works": works, "connector_names": names}
 
 
 def form_context(runtime: Runtime, caller: Caller) -> dict[str, Any]:
@@ -52,9 +53,21 @@ def form_context(runtime: Runtime, caller: Caller) -> dict[str, Any]:
         "connector_options": [
             (c.id, f"{c.name} ({', '.join(c.scope) or 'any type'})") for c in connectors
         ],
-        "marking_options": sorted(markings.items(), key=lambda item: item[1]),
+        "marking_options": marking_choices(markings),
         "max_bytes": runtime.settings.files.max_bytes,
     }
+
+
+def marking_choices(markings: dict[str, str]) -> list[tuple[str, str]]:
+    """(id, label) by name; two markings of one name (TLP 1 and TLP 2) show their id too."""
+    counts: dict[str, int] = {}
+    for name in markings.values():
+        counts[name] = counts.get(name, 0) + 1
+    labels = {
+        marking_id: name if counts[name] == 1 else f"{name} ({marking_id})"
+        for marking_id, name in markings.items()
+    }
+    return sorted(labels.items(), key=lambda item: item[1])
 
 
 @router.get("")
