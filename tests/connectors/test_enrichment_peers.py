@@ -26,7 +26,7 @@ from stixflow.access.audit import LOCAL_ACTOR
 from stixflow.access.bootstrap import ensure_admin
 from stixflow.connectors.model import listen_queue
 from stixflow.connectors.service import ConnectorService
-from stixflow.pipeline.works import COMPLETE, PENDING
+from stixflow.pipeline.works import COMPLETE, FAILED, PENDING
 from stixflow.runtime import Runtime
 from stixflow.store.base import Access
 from tests.conftest import Pair
@@ -77,6 +77,14 @@ def stored(runtime: Runtime, object_id: str) -> dict[str, Any]:
     found = runtime.store.get(object_id, access=Access.everything())
     assert found is not None, object_id
     return found.data
+
+
+def assert_dropped(runtime: Runtime, work_id: str) -> None:
+    """The work of a job the reset dropped: failed with the reason, nothing processed."""
+    work = runtime.works.get(work_id)
+    assert work is not None and work.status == FAILED, work
+    assert work.reason and work.reason.startswith("dropped by a reset"), work
+    assert work.processed == work.failed == 0, work
 
 
 def work_done(runtime: Runtime, work_id: str) -> bool:
@@ -216,8 +224,7 @@ def test_reset_drops_the_enrichment_jobs_waiting_for_a_connector(
         )
         # the queue is first in, first out: had the dropped jobs survived, they came first
         for work_id in dropped:
-            work = runtime.works.get(work_id)
-            assert work is not None and work.status == PENDING, work
+            assert_dropped(runtime, work_id)
 
 
 def test_reset_drops_the_imports_waiting_for_an_import_connector(
@@ -252,5 +259,4 @@ def test_reset_drops_the_imports_waiting_for_an_import_connector(
         wait_for(lambda: work_done(runtime, kept), timeout=120, peer=peer, what="the import")
     assert runtime.store.get(kept_object["id"], access=Access.everything()) is not None
     assert runtime.store.get(dropped_object["id"], access=Access.everything()) is None
-    work = runtime.works.get(dropped)
-    assert work is not None and work.status == PENDING, work
+    assert_dropped(runtime, dropped)
