@@ -3,13 +3,12 @@ same command)."""
 
 from __future__ import annotations
 
-import time
-
 import click
 import orjson
 
 from stixflow.access.audit import LOCAL_ACTOR
 from stixflow.cli.context import runtime_of
+from stixflow.cli.works import follow
 from stixflow.connectors.enrichment import enrichers_for, request_enrichment
 from stixflow.connectors.schemas import ConnectorOut
 from stixflow.connectors.service import ConnectorService
@@ -127,7 +126,7 @@ def enrich(
         work = request_enrichment(runtime, LOCAL_ACTOR, object_id, connector_id)
         click.echo(f"enrichment of {object_id} queued for {connector_id}: work {work.id}")
         if wait:
-            _follow(runtime, work.id, timeout)
+            follow(runtime, work.id, timeout=timeout)
 
 
 connectors.add_command(enrich)
@@ -143,22 +142,3 @@ def _list_enrichers(runtime: Runtime, object_id: str) -> None:
         click.echo(f"no enrichment connector takes {stored.data['type']}")
     for connector in found:
         click.echo(_line(service.out(connector)))
-
-
-def _follow(runtime: Runtime, work_id: str, timeout: float) -> None:
-    """Print the work's status until it is finished; fail past ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        work = runtime.works.get(work_id)
-        if work is None:
-            raise NotFound(f"no work {work_id}")
-        if work.finished:
-            click.echo(
-                f"work {work.id} {work.status}: {work.processed} processed, {work.failed} failed"
-            )
-            if work.reason:
-                click.echo(f"reason: {work.reason}")
-            return
-        if time.monotonic() > deadline:
-            raise click.ClickException(f"work {work.id} still {work.status} after {timeout:g} s")
-        time.sleep(1)

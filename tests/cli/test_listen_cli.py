@@ -1,6 +1,7 @@
-"""``stixflow connectors enrich``: without ``--connector`` it lists the enrichment connectors
-whose scope takes the object's type; with one it queues the job and, with ``--wait``, follows
-the work until the connector's answer is applied."""
+"""The CLI of listening connectors. ``stixflow connectors enrich``: without ``--connector`` it
+lists the enrichment connectors whose scope takes the object's type; with one it queues the job
+and, with ``--wait``, follows the work until the connector's answer is applied.
+``stixflow files upload --wait`` follows the file's import the same way."""
 
 from __future__ import annotations
 
@@ -20,11 +21,15 @@ from stixflow.connectors.enrichment import next_job
 from stixflow.connectors.schemas import ConnectorRegister
 from stixflow.connectors.service import ConnectorService
 from stixflow.errors import StixflowError
+from stixflow.files.imports import file_store
 from stixflow.runtime import Runtime, open_runtime
 from tests.support import LOOPBACK_JSON, bundle, drain, malware
 
 LABELLER = ConnectorRegister(
     id="labeller", name="Labeller", type="INTERNAL_ENRICHMENT", scope=["Malware"]
+)
+IMPORTER = ConnectorRegister(
+    id="importer", name="Importer", type="INTERNAL_IMPORT_FILE", scope=["application/json"]
 )
 OTHER = ConnectorRegister(
     id="indicators", name="Indicator checker", type="INTERNAL_ENRICHMENT", scope=["Indicator"]
@@ -39,7 +44,7 @@ def runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Runtime
     assert CliRunner().invoke(cli, ["migrate"]).exit_code == 0
     opened = open_runtime(load_settings())
     service = ConnectorService(opened, actor=LOCAL_ACTOR)
-    for spec in (LABELLER, OTHER):
+    for spec in (LABELLER, OTHER, IMPORTER):
         service.register(spec, user_id=None)
     yield opened
     opened.close()
@@ -110,3 +115,29 @@ def test_connectors_enrich_refuses_out_of_scope_and_unknown(
     assert "not in the scope of indicators" in refused
     missing = run("connectors", "enrich", "malware--00000000-0000-4000-8000-000000000000", ok=False)
     assert "no object" in missing
+
+
+def import_one_file(runtime: Runtime) -> None:
+    """The importer: take the job, read the file, send its objects, let a worker apply them."""
+    job = None
+    while job is None:
+        job = next_job(runtime, IMPORTER.id, wait=1)
+    content = file_store(runtime).content(job["event"]["file_id"])
+    work_id = job["internal"]["work_id"]
+    service = ConnectorService(runtime, actor=LOCAL_ACTOR)
+    service.push(IMPORTER.id, orjson.loads(content)["objects"], work_id=work_id)
+    runtime.works.mark_processed(work_id, message=None, in_error=False)
+    drain(runtime, work_id)
+
+
+def test_files_upload_waits_for_the_import(runtime: Runtime, tmp_path: Path) -> None:
+    sample = malware("Dridex")
+    path = tmp_path / "sample.json"
+    path.write_text(json.dumps(bundle(sample)))
+    helper = threading.Thread(target=import_one_file, args=(runtime,), daemon=True)
+    helper.start()
+    out = run("files", "upload", str(path), "--wait", "--timeout", "60")
+    helper.join(30)
+    assert "import queued for importer" in out
+    assert "complete: 1 processed, 0 failed" in out
+    assert '"Dridex"' in run("objects", "get", sample["id"])
