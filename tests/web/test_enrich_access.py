@@ -133,3 +133,23 @@ def test_import_refuses_a_marking_the_uploader_may_not_use(
     )
     assert 'id="import-error"' in refused.text and "no such marking" in refused.text
     assert file_store(runtime).list() == []
+
+
+def test_import_refuses_a_file_over_the_limit_before_storing_it(
+    runtime: Runtime,
+    pages: TestClient,
+    admin_token: str,  # noqa: F811  (the fixture)
+) -> None:
+    pages.cookies.set(COOKIE, sign_in(pages, token=admin_token))
+    runtime.settings.files.max_bytes = 100
+    for size in (200, 200_000):  # caught while reading, and from the declared length
+        refused = pages.post(
+            "/data/import",
+            files={"file": ("big.json", b"x" * size, "application/json")},
+            headers=SAME_ORIGIN,
+        )
+        assert 'id="import-error"' in refused.text
+        assert "over the limit of 100 bytes" in refused.text
+    no_file = pages.post("/data/import", data={"connector_id": ""}, headers=SAME_ORIGIN)
+    assert "choose a file to upload" in no_file.text
+    assert file_store(runtime).list() == []

@@ -8,11 +8,13 @@ limit is ``STIXFLOW_FILES__MAX_BYTES``. Only markings the caller may use are off
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from stixflow.access.capabilities import Capability
 from stixflow.api.deps import Caller, get_runtime
@@ -29,6 +31,9 @@ importer = page_require(Capability.KNOWLEDGE_UPDATE)
 FILES_SHOWN = 50
 CHANGED = {"HX-Trigger": "files-changed"}
 READ_SIZE = 1024 * 1024
+#: What a form may add to its file (boundaries, headers, the other fields).
+FORM_OVERHEAD = 64 * 1024
+MAX_FIELDS = 50
 
 
 def files_context(runtime: Runtime, caller: Caller) -> dict[str, Any]:
@@ -90,6 +95,38 @@ def import_page(
     )
 
 
+@dataclass(frozen=True)
+class ImportForm:
+    name: str
+    content: bytes
+    mime_type: str
+    connector_id: str | None
+    markings: list[str]
+
+
+async def read_form(request: Request, cap: int) -> ImportForm:
+    """The form, refused before it is read when its declared length is past the file limit
+    (and while reading, when the file itself is)."""
+    declared = request.headers.get("content-length", "")
+    if not declared.isdigit():
+        raise InvalidInput("an upload must declare its length (Content-Length)")
+    if int(declared) > cap + FORM_OVERHEAD:
+        raise PayloadTooLarge(f"the file is over the limit of {cap} bytes")
+    async with request.form(max_files=1, max_fields=MAX_FIELDS) as form:
+        chosen = form.get("file")
+        if not isinstance(chosen, UploadFile) or not chosen.filename:
+            raise InvalidInput("choose a file to upload")
+        content = await _read(chosen, cap)
+        connector = form.get("connector_id")
+        return ImportForm(
+            name=chosen.filename,
+            content=content,
+            mime_type=mime_of(chosen.filename, chosen.content_type),
+            connector_id=connector if isinstance(connector, str) and connector else None,
+            markings=[m for m in form.getlist("marking") if isinstance(m, str) and m],
+        )
+
+
 async def _read(upload_file: UploadFile, cap: int) -> bytes:
     """The uploaded content, refused as soon as it passes ``cap`` bytes."""
     parts, size = [], 0
@@ -104,25 +141,23 @@ async def _read(upload_file: UploadFile, cap: int) -> bytes:
 @router.post("")
 async def upload_for_import(
     request: Request,
-    file: UploadFile = File(...),
-    connector_id: str = Form(""),
-    marking: list[str] = Form([]),
     caller: Caller = Depends(importer),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
-    name = file.filename or "upload"
+    """Store the file and queue its imports (``multipart/form-data``: ``file``, optional
+    ``connector_id``, ``marking`` repeated)."""
     try:
-        content = await _read(file, runtime.settings.files.max_bytes)
+        form = await read_form(request, runtime.settings.files.max_bytes)
         uploaded = await run_in_threadpool(
             lambda: upload(
                 runtime,
                 caller,
-                name=name,
-                content=content,
-                mime_type=mime_of(name, file.content_type),
-                markings=[m for m in marking if m],
+                name=form.name,
+                content=form.content,
+                mime_type=form.mime_type,
+                markings=form.markings,
                 entity_id=None,
-                connector_id=connector_id or None,
+                connector_id=form.connector_id,
                 run=True,
             )
         )
