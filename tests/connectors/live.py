@@ -1,5 +1,6 @@
-"""A live stixflow on loopback for connector tests: the HTTP API (uvicorn) and a worker, both
-in threads of the test process, on the test's back-end pair; and a connector user's token."""
+"""A live stixflow on loopback for connector tests: the HTTP API (uvicorn), a worker, the
+listen-callback courier and the enrichment dispatcher, in threads of the test process, on the
+test's back-end pair; and a connector user's token."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from stixflow.access.schemas import TokenCreate, UserCreate
 from stixflow.access.service import AccessService
 from stixflow.api.app import create_app
 from stixflow.connectors.callbacks import CallbackCourier
+from stixflow.connectors.enrichment import EnrichmentDispatcher
 from stixflow.runtime import Runtime
 from stixflow.worker.loop import Worker
 
@@ -49,6 +51,8 @@ def live_stixflow(runtime: Runtime) -> Iterator[Live]:
     ]
     courier = CallbackCourier(runtime)  # pycti's HTTP listen mode, as ``serve`` runs it
     courier.start()
+    dispatcher = EnrichmentDispatcher(runtime, interval=0.5)  # automatic enrichment, as ``serve``
+    dispatcher.start()
     for thread in threads:
         thread.start()
     deadline = time.monotonic() + 10
@@ -60,6 +64,7 @@ def live_stixflow(runtime: Runtime) -> Iterator[Live]:
         server.should_exit = True
         stop.set()
         courier.stop()
+        dispatcher.stop()
         for thread in threads:
             thread.join(15)
 

@@ -29,6 +29,7 @@ def test_automatic_and_manual_enrichment(client: TestClient, runtime: Runtime) -
     job = client.get("/api/connectors/enricher/jobs", params={"wait": 2}).json()
     entity = orjson.loads(job["event"]["stix_entity"])
     assert entity["type"] == "malware" and job["event"]["entity_id"] == entity["id"]
+    assert job["event"]["entity_type"] == "Malware"  # pycti reads the entity by this name
     work_id = job["internal"]["work_id"]
     note = sdo("note", "n", content="seen in the wild", object_refs=[entity["id"]])
     note.pop("name")
@@ -45,3 +46,32 @@ def test_automatic_and_manual_enrichment(client: TestClient, runtime: Runtime) -
     again = client.get("/api/connectors/enricher/jobs", params={"wait": 2}).json()
     assert again["internal"]["work_id"] == asked.json()["work_id"]
     assert client.get("/api/connectors/enricher/jobs", params={"wait": 0}).status_code == 204
+
+
+def test_a_reset_fails_the_works_of_the_jobs_it_drops(client: TestClient, runtime: Runtime) -> None:
+    manual = {**ENRICHER, "id": "manual", "auto": False}
+    assert client.post("/api/connectors", json=manual).status_code == 200
+    sample = malware("Emotet")
+    drain(
+        runtime, client.post("/api/bundles", content=orjson.dumps(bundle(sample))).json()["work_id"]
+    )
+    ask = {"object_id": sample["id"]}
+    taken = client.post("/api/connectors/manual/enrich", json=ask).json()["work_id"]
+    job = client.get("/api/connectors/manual/jobs", params={"wait": 2}).json()
+    assert job["internal"]["work_id"] == taken  # the connector has this one
+    dropped = [
+        client.post("/api/connectors/manual/enrich", json=ask).json()["work_id"] for _ in "ab"
+    ]
+
+    assert client.post("/api/connectors/manual/reset").json()["purged"] == 2
+    for work_id in dropped:
+        work = client.get(f"/api/works/{work_id}").json()
+        assert work["status"] == "failed", work
+        assert work["reason"] == "dropped by a reset of Enricher before the connector took it"
+    assert client.get(f"/api/works/{taken}").json()["status"] == "pending"  # still the connector's
+    kept = client.post("/api/connectors/manual/enrich", json=ask).json()["work_id"]
+    assert client.get(f"/api/works/{kept}").json()["status"] == "pending"
+    assert (
+        client.get("/api/connectors/manual/jobs", params={"wait": 2}).json()["internal"]["work_id"]
+        == kept
+    )

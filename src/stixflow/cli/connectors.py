@@ -1,4 +1,5 @@
-"""``stixflow connectors list|show|reset|delete|works`` and ``stixflow enrich``."""
+"""``stixflow connectors list|show|reset|delete|works|enrich`` and ``stixflow enrich`` (the
+same command)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,13 @@ import orjson
 
 from stixflow.access.audit import LOCAL_ACTOR
 from stixflow.cli.context import runtime_of
-from stixflow.connectors.enrichment import request_enrichment
+from stixflow.cli.works import follow
+from stixflow.connectors.enrichment import enrichers_for, request_enrichment
 from stixflow.connectors.schemas import ConnectorOut
 from stixflow.connectors.service import ConnectorService
+from stixflow.errors import NotFound
+from stixflow.runtime import Runtime
+from stixflow.store.base import Access
 
 
 @click.group()
@@ -105,10 +110,35 @@ def delete(ctx: click.Context, connector_id: str, yes: bool) -> None:
 
 @click.command()
 @click.argument("object_id")
-@click.option("--connector", "connector_id", required=True, help="Enrichment connector id.")
+@click.option("--connector", "connector_id", help="Enrichment connector id (default: list them).")
+@click.option("--wait", is_flag=True, help="Follow the work until it is finished.")
+@click.option("--timeout", type=click.FloatRange(1, 3600), default=300, show_default=True)
 @click.pass_context
-def enrich(ctx: click.Context, object_id: str, connector_id: str) -> None:
-    """Ask an enrichment connector to enrich one object; prints the work to follow."""
+def enrich(
+    ctx: click.Context, object_id: str, connector_id: str | None, wait: bool, timeout: float
+) -> None:
+    """Ask an enrichment connector to enrich one object; prints the work to follow. Without
+    ``--connector``, lists the enrichment connectors whose scope takes the object's type."""
     with runtime_of(ctx) as runtime:
+        if connector_id is None:
+            _list_enrichers(runtime, object_id)
+            return
         work = request_enrichment(runtime, LOCAL_ACTOR, object_id, connector_id)
-    click.echo(f"enrichment of {object_id} queued for {connector_id}: work {work.id}")
+        click.echo(f"enrichment of {object_id} queued for {connector_id}: work {work.id}")
+        if wait:
+            follow(runtime, work.id, timeout=timeout)
+
+
+connectors.add_command(enrich)
+
+
+def _list_enrichers(runtime: Runtime, object_id: str) -> None:
+    stored = runtime.store.get(object_id, access=Access.everything())
+    if stored is None:
+        raise NotFound(f"no object {object_id}")
+    service = ConnectorService(runtime, actor=LOCAL_ACTOR)
+    found = enrichers_for(runtime, stored.data)
+    if not found:
+        click.echo(f"no enrichment connector takes {stored.data['type']}")
+    for connector in found:
+        click.echo(_line(service.out(connector)))

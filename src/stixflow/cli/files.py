@@ -10,6 +10,7 @@ import click
 from stixflow.access.audit import LOCAL_ACTOR
 from stixflow.api.routes.files import mime_of
 from stixflow.cli.context import runtime_of
+from stixflow.cli.works import follow
 from stixflow.files.imports import file_store, request_import
 
 
@@ -23,6 +24,8 @@ def files() -> None:
 @click.option("--connector", "connector_id", help="import with this connector only")
 @click.option("--mime-type", help="the file's type (default: from its name)")
 @click.option("--no-import", is_flag=True, help="store the file without importing it")
+@click.option("--wait", is_flag=True, help="follow the imports until they are finished")
+@click.option("--timeout", type=click.FloatRange(1, 3600), default=300, show_default=True)
 @click.pass_context
 def upload(
     ctx: click.Context,
@@ -30,8 +33,11 @@ def upload(
     connector_id: str | None,
     mime_type: str | None,
     no_import: bool,
+    wait: bool,
+    timeout: float,
 ) -> None:
-    """Store a file and queue its import; prints the works to follow."""
+    """Store a file and queue its import; prints the works to follow (``--wait``: follows
+    them)."""
     with runtime_of(ctx) as runtime:
         stored = file_store(runtime).put(
             path.name,
@@ -40,9 +46,11 @@ def upload(
             uploaded_by=None,
         )
         works = [] if no_import else request_import(runtime, LOCAL_ACTOR, stored, connector_id)
-    click.echo(f"file {stored.id} ({stored.mime_type}, {stored.size} bytes)")
-    for work in works:
-        click.echo(f"import queued for {work.source}: work {work.id}")
+        click.echo(f"file {stored.id} ({stored.mime_type}, {stored.size} bytes)")
+        for work in works:
+            click.echo(f"import queued for {work.source}: work {work.id}")
+        for work in works if wait else []:
+            follow(runtime, work.id, timeout=timeout)
 
 
 @files.command("list")

@@ -2,10 +2,33 @@
 
 from __future__ import annotations
 
+import time
+
 import click
 
 from stixflow.cli.context import runtime_of
 from stixflow.errors import NotFound
+from stixflow.runtime import Runtime
+
+
+def follow(runtime: Runtime, work_id: str, *, timeout: float) -> None:
+    """Wait until the work is finished, then print its outcome; fail past ``timeout`` seconds
+    (``--wait`` of the commands that start a work)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        work = runtime.works.get(work_id)
+        if work is None:
+            raise NotFound(f"no work {work_id}")
+        if work.finished:
+            click.echo(
+                f"work {work.id} {work.status}: {work.processed} processed, {work.failed} failed"
+            )
+            if work.reason:
+                click.echo(f"reason: {work.reason}")
+            return
+        if time.monotonic() > deadline:
+            raise click.ClickException(f"work {work.id} still {work.status} after {timeout:g} s")
+        time.sleep(1)
 
 
 @click.group()

@@ -22,6 +22,7 @@ import orjson
 
 from stixflow.access.audit import Actor
 from stixflow.access.principal import principal_of
+from stixflow.connectors.entity_types import names_of
 from stixflow.connectors.model import Connector, ConnectorType, listen_queue
 from stixflow.connectors.opencti import listen_job
 from stixflow.connectors.records import ConnectorRecords
@@ -37,9 +38,19 @@ CURSOR = "enrichment"
 DISPATCH_SECONDS = 2.0
 
 
-def in_scope(connector: Connector, object_type: str) -> bool:
-    """Scope entries are entity types, compared case-insensitively (``IPv4-Addr``)."""
-    return object_type.lower() in {entry.lower() for entry in connector.scope}
+def in_scope(connector: Connector, obj: dict[str, Any]) -> bool:
+    """Scope entries are entity types, compared case-insensitively with the object's STIX type
+    (``ipv4-addr``) and its OpenCTI name (``IPv4-Addr``, ``StixFile``, ``Organization``)."""
+    return bool(names_of(obj) & {entry.lower() for entry in connector.scope})
+
+
+def enrichers_for(runtime: Runtime, obj: dict[str, Any]) -> list[Connector]:
+    """The enrichment connectors whose scope takes ``obj`` (what *Enrich* offers)."""
+    return [
+        c
+        for c in ConnectorRecords(runtime.db, runtime.secrets).list()
+        if c.type == ConnectorType.INTERNAL_ENRICHMENT and in_scope(c, obj)
+    ]
 
 
 def request_enrichment(
@@ -58,7 +69,7 @@ def request_enrichment(
     stored = runtime.store.get(object_id, access=access or Access.everything())
     if stored is None:
         raise NotFound(f"no object {object_id}")
-    if not in_scope(connector, str(stored.data.get("type"))):
+    if not in_scope(connector, stored.data):
         raise InvalidInput(f"{stored.data.get('type')} is not in the scope of {connector_id}")
     entity = runtime.store.get(stored.data["id"], access=connector_access(runtime, connector))
     if entity is None:
@@ -116,7 +127,7 @@ def dispatch_created(runtime: Runtime, *, limit: int = 500) -> int:
         if event.kind != events.CREATE:
             continue
         for connector in automatic:
-            if not in_scope(connector, event.object_type) or event.source == connector.id:
+            if not in_scope(connector, event.data) or event.source == connector.id:
                 continue
             entity = readable(event.data, readers[connector.id])
             if entity is not None:

@@ -22,6 +22,7 @@ from typing import Any
 
 import orjson
 
+from stixflow.connectors.entity_types import entity_type
 from stixflow.errors import InvalidBundle
 from stixflow.stix.bundle import parse_bundle
 
@@ -84,7 +85,7 @@ def listen_job(
             "internal": {"work_id": work_id, "applicant_id": applicant_id},
             "event": {
                 "entity_id": entity["id"],
-                "entity_type": entity.get("type"),
+                "entity_type": entity_type(entity),
                 "stix_entity": orjson.dumps(entity).decode(),
                 "stix_objects": orjson.dumps(objects).decode(),
             },

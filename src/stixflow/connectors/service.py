@@ -22,7 +22,7 @@ from stixflow.connectors.model import Connector, ConnectorType, listen_queue, pu
 from stixflow.connectors.records import ConnectorRecords
 from stixflow.connectors.schemas import ConnectorOut, ConnectorRegister
 from stixflow.errors import AccessDenied, BackendError, Conflict, InvalidInput, NotFound
-from stixflow.pipeline.works import Work, WorkViewer
+from stixflow.pipeline.works import PENDING, Work, WorkViewer
 from stixflow.runtime import Runtime
 
 log = logging.getLogger("stixflow.connectors")
@@ -220,7 +220,9 @@ class ConnectorService:
         """Clear the state (the running connector adopts it on its next ping and starts again
         from its start date) and purge its queues; return how many messages were purged."""
         connector = self._own(connector_id)
-        purged = sum(self.runtime.queue.purge(name) for name in connector.queues)
+        dropped_jobs = self.runtime.queue.purge(listen_queue(connector.id))
+        purged = dropped_jobs + self.runtime.queue.purge(push_queue(connector.id))
+        self._close_dropped_jobs(connector, dropped_jobs)  # before the rest end, with its reason
         with self.runtime.db.transaction() as tx:
             self.records.reset(tx, connector_id, actor_id=self.actor.user_id, purged=purged)
             self.runtime.works.interrupt_source(tx, connector_id, INTERRUPTED_BY_RESET)
@@ -228,6 +230,20 @@ class ConnectorService:
                 tx, "connector.state_reset", connector_id, f"purged {purged} queued messages"
             )
         return purged
+
+    def _close_dropped_jobs(self, connector: Connector, count: int) -> None:
+        """The works of the ``count`` listen jobs a reset dropped fail with the reason, rather
+        than wait forever: the newest works the connector never started (the queue is first
+        in, first out, so the dropped jobs are the newest)."""
+        if count == 0:
+            return
+        found = self.runtime.works.list(source=connector.id, limit=max(count * 2, 100))
+        untouched = [w for w in found if w.status == PENDING and w.expected == 0 and w.done == 0]
+        reason = f"dropped by a reset of {connector.name} before the connector took it"
+        for work in untouched[:count]:
+            self.runtime.works.fail(
+                work.id, reason, only_if="expected = 0 AND processed + failed = 0"
+            )
 
     def delete(self, connector_id: str) -> None:
         connector = self._own(connector_id)

@@ -161,6 +161,23 @@ class FileStore:
             (work_id, file_id, connector_id),
         )
 
+    def jobs(self, file_ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
+        """The import jobs of each file: (work id, connector id), oldest first."""
+        if not file_ids:
+            return {}
+        marks = ", ".join("?" for _ in file_ids)
+        with self.db.read() as tx:
+            rows = tx.fetchall(
+                "SELECT j.file_id, j.work_id, j.connector_id FROM file_jobs j "
+                f"JOIN works w ON w.id = j.work_id WHERE j.file_id IN ({marks}) "
+                "ORDER BY w.created_at",
+                list(file_ids),
+            )
+        found: dict[str, list[tuple[str, str]]] = {}
+        for file_id, work_id, connector_id in rows:
+            found.setdefault(str(file_id), []).append((str(work_id), str(connector_id)))
+        return found
+
     def handled_by(self, file_id: str, user_id: str) -> bool:
         """Whether ``user_id`` is the user of a connector given a job for the file."""
         with self.db.read() as tx:

@@ -12,17 +12,21 @@ from stixflow.web.pages import (
     csv_feeds,
     csv_mappers,
     dashboard,
+    enrich,
+    imports,
     live_streams,
     objects,
     rss_feeds,
     taxii_feeds,
     taxii_push,
+    works,
 )
 from stixflow.web.templating import STATIC
 
 PAGES = (
     auth,
     dashboard,
+    enrich,
     objects,
     connectors,
     live_streams,
@@ -31,6 +35,8 @@ PAGES = (
     rss_feeds,
     csv_feeds,
     csv_mappers,
+    imports,
+    works,
 )
 
 

@@ -22,6 +22,7 @@ NAV = (
     ("objects", "Knowledge", "/knowledge/objects"),
     ("ingestion", "Data \u203a Ingestion", "/data/ingestion/connectors"),
     ("csv-mappers", "Data \u203a CSV mappers", "/data/csv-mappers"),
+    ("import", "Data \u203a Import", "/data/import"),
 )
 
 INGESTION_TABS = (

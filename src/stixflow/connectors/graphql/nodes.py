@@ -118,10 +118,29 @@ def node(context: Context, obj: StixObject) -> dict[str, Any]:
         out["hashes"] = hashes(obj)
     if is_observable(obj):
         out["observable_value"] = observable_value(obj)
+        out["indicators"] = {"edges": [{"node": n} for n in _indicators_of(context, obj["id"])]}
     if obj.get("type") == "relationship":
         out["from"] = _ref(context, obj.get("source_ref"))
         out["to"] = _ref(context, obj.get("target_ref"))
     return out
+
+
+def _indicators_of(context: Context, observable_id: str) -> list[dict[str, Any]]:
+    """The indicators ``based-on`` the observable that the reader may see (pycti reads them as
+    ``indicatorsIds``; enrichment connectors such as hygiene score them too)."""
+    found = []
+    for rel in context.runtime.store.relationships(observable_id, access=context.access):
+        source = rel.get("source_ref")
+        if (
+            rel.get("relationship_type") == "based-on"
+            and rel.get("target_ref") == observable_id
+            and isinstance(source, str)
+            and source.startswith("indicator--")
+        ):
+            indicator = _ref(context, source)
+            if indicator is not None:
+                found.append(indicator)
+    return found
 
 
 def _ref(context: Context, ref: Any) -> dict[str, Any] | None:
