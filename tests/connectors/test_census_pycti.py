@@ -97,6 +97,9 @@ def test_knowledge_calls(runtime: Runtime, pycti: Path) -> None:
     assert out["location.list"] == ["Censusland"]
     assert out["identity.read"] == "Census Org"
     assert "Census Org" in out["identity.list"]
+    by_types, abstract = out["stix_domain_object.list(types)"]
+    assert by_types == ["Census Org", "CensusBot"]  # not the location, not the attack pattern
+    assert {"Census Org", "CensusBot", "Census Technique", "Censusland"} <= set(abstract)
     assert out["external_reference.delete"] is None
     assert out["vulnerability.read"] == "CVE-2099-0001"
     assert out["vulnerability.list"] == ["CVE-2099-0001"]

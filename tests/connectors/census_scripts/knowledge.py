@@ -122,6 +122,13 @@ out["note.list"] = [n["content"] for n in api.note.list()]
 loc = api.location.create(type="Country", name="Censusland")
 out["location.list"] = [loc["name"] for loc in api.location.list(types=["Country"])]
 out["identity.read"] = api.identity.read(id=author["id"])["name"]
+out["stix_domain_object.list(types)"] = [
+    sorted(e["name"] for e in api.stix_domain_object.list(types=["Malware", "Organization"])),
+    sorted(
+        e["name"]
+        for e in api.stix_domain_object.list(types=["Stix-Domain-Object"], search="Census")
+    ),
+]
 out["identity.list"] = [i["name"] for i in api.identity.list(types=["Organization"])]
 vuln = api.vulnerability.create(name="CVE-2099-0001", description="census")
 out["vulnerability.read"] = api.vulnerability.read(id=vuln["id"])["name"]

@@ -20,6 +20,11 @@ from stixflow.connectors.graphql import edits, files, lookup, nodes, writes
 from stixflow.connectors.graphql.context import READERS, Context, context_of
 from stixflow.store.base import StixObject
 
+#: OpenCTI's abstract types: a list asked for one of them reads every type of its area.
+ABSTRACT_TYPES = frozenset(
+    {"stix-domain-object", "stix-cyber-observable", "stix-core-object", "stix-object",
+     "basic-object"}
+)  # fmt: skip
 Builder = Callable[[Context, dict[str, Any]], StixObject]
 
 
@@ -100,7 +105,9 @@ def _lister(entity: Entity) -> Callable[..., dict[str, Any]]:
         **_ignored: Any,
     ) -> dict[str, Any]:
         context = context_of(info, *READERS)
-        wanted = tuple(lookup.stix_type(t) for t in types or ()) or entity.types
+        wanted = tuple(lookup.stix_type(t) for t in types or ())
+        if not wanted or any(t.lower() in ABSTRACT_TYPES for t in types or ()):
+            wanted = entity.types
         found = lookup.find(context, wanted, filters, search)
         if types:
             found = [(o, n) for o, n in found if _of_types(n, types)]
@@ -110,8 +117,12 @@ def _lister(entity: Entity) -> Callable[..., dict[str, Any]]:
 
 
 def _of_types(node: dict[str, Any], types: list[str]) -> bool:
+    """Whether ``node`` is of one of OpenCTI's ``types``: a type stored as its own STIX type
+    was matched by the query; one sharing a STIX type (``Organization`` and ``Individual`` are
+    both ``identity``) must be the node's entity type or one of its parents."""
     names = {node["entity_type"].lower(), *(p.lower() for p in node["parent_types"])}
-    return any(t.lower() in names or lookup.stix_type(t) == t.lower() for t in types)
+    own = [t.lower() for t in types if lookup.stix_type(t) == t.lower()]
+    return node.get("type") in own or any(t.lower() in names for t in types)
 
 
 def _adder(entity: Entity) -> Callable[..., dict[str, Any]]:
