@@ -106,3 +106,18 @@ def test_size_bytes_counts_the_bodies_waiting_and_in_flight(queue: Queue) -> Non
     assert _size_becomes(queue, 1500) == 1500  # taken, not acked: still the queue's
     queue.ack_many(taken)
     assert _size_becomes(queue, 500) == 500
+
+
+def test_acking_part_of_a_batch_leaves_the_rest_unacked(
+    queue_factory: QueueFactory,  # noqa: F811
+) -> None:
+    producer, first, second = queue_factory(), queue_factory(), queue_factory()
+    producer.publish_many(JOBS, [b"kept back", b"done 1", b"done 2"])
+    held: list[Delivery] = []
+    while len(held) < 3:
+        held += _take_many(first, 3)
+    first.ack_many([d for d in held if d.body != b"kept back"])  # not the oldest one
+    first.close()  # dies with the oldest unacked
+    again = second.receive_many([JOBS], limit=3, timeout=queue_factory.redelivery_timeout)
+    assert [d.body for d in again] == [b"kept back"]
+    second.ack_many(again)

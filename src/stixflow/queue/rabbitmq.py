@@ -83,6 +83,7 @@ class RabbitMQQueue(Queue):
         self._consumers: dict[str, str] = {}  # queue -> consumer tag, on the current channel
         self._buffer: list[Delivery] = []  # pushed by the broker, not handed out yet
         self._prefetch = 0
+        self._outstanding: set[int] = set()  # delivery tags not settled, current channel
         self._bytes = QueueBytes(url)
 
     def declare(self, queue: str) -> None:
@@ -121,8 +122,23 @@ class RabbitMQQueue(Queue):
         return taken
 
     def ack_many(self, deliveries: Sequence[Delivery]) -> None:
+        """One ``basic.ack`` with ``multiple`` when the deliveries are exactly every one still
+        unsettled up to the highest of them (a worker's batch, acked in order); else one each."""
+        tags = {delivery.tag[1] for delivery in deliveries}
+        if not tags or not all(self._holds(d) for d in deliveries):
+            for delivery in deliveries:
+                self.ack(delivery)
+            return
+        top = max(tags)
+        if {tag for tag in self._outstanding if tag <= top} != tags:
+            for delivery in deliveries:
+                self.ack(delivery)
+            return
+        with self._guard() as chan:
+            chan.basic_ack(top, multiple=True)
+        self._outstanding -= tags
         for delivery in deliveries:
-            self.ack(delivery)
+            self._unacked[delivery.queue] -= 1
 
     def ack(self, delivery: Delivery) -> None:
         if not self._holds(delivery):
@@ -132,6 +148,7 @@ class RabbitMQQueue(Queue):
             )
         with self._guard() as chan:
             chan.basic_ack(delivery.tag[1])
+        self._outstanding.discard(delivery.tag[1])
         self._unacked[delivery.queue] -= 1
 
     def release(self, delivery: Delivery, *, delay: float = 0.0) -> None:
@@ -143,6 +160,7 @@ class RabbitMQQueue(Queue):
                 target = self._declare_delay(chan, delivery.queue, _delay_ms(delay))
             self._publish(chan, target, delivery.body, attempts=delivery.attempts)
             chan.basic_ack(delivery.tag[1])
+        self._outstanding.discard(delivery.tag[1])
         self._unacked[delivery.queue] -= 1
 
     def purge(self, queue: str) -> int:
@@ -217,6 +235,7 @@ class RabbitMQQueue(Queue):
         self._consumers.clear()
         self._buffer.clear()
         self._prefetch = 0
+        self._outstanding.clear()
         return conn
 
     def _drop(self) -> None:
@@ -280,6 +299,7 @@ class RabbitMQQueue(Queue):
         if generation != self._generation:
             return  # a message of a connection already dropped: back in its queue
         self._unacked[queue] += 1
+        self._outstanding.add(method.delivery_tag)
         attempts = _attempts(properties) + (2 if method.redelivered else 1)
         tag = (self._generation, method.delivery_tag)
         self._buffer.append(Delivery(queue, bytes(body), attempts, tag))
@@ -301,6 +321,7 @@ class RabbitMQQueue(Queue):
                 if method is not None:
                     self._turn = index + 1
                     self._unacked[names[index]] += 1
+                    self._outstanding.add(method.delivery_tag)
                     attempts = _attempts(properties) + (2 if method.redelivered else 1)
                     tag = (self._generation, method.delivery_tag)
                     return Delivery(names[index], bytes(body), attempts, tag)

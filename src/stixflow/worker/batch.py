@@ -2,10 +2,11 @@
 
 A worker takes a batch of messages (``Queue.receive_many``) and applies it here in **one
 transaction**; the broker is acked after the commit (the embedded broker, whose messages are
-rows of the same database, in the transaction itself: ``Queue.ack_within``). Within the batch, consecutive
-messages that can share a write (same work, user, source and mode, no deletions, aliases that
-agree: typically pycti's one-object messages of one connector run) are written with one
-``upsert``; messages are applied in the order received, so a synchroniser's order holds.
+rows of the same database, in the transaction itself: ``Queue.ack_within``). Within the
+batch, consecutive messages that can share a write (same work, user, source and mode, no
+deletions, aliases that agree: typically pycti's one-object messages of one connector run) are
+written with one ``upsert``; messages are applied in the order received, so a synchroniser's
+order holds.
 
 Counting is exact whatever crashes: the store write, the work counters and the mark that a
 message was applied share the transaction. Our own chunks are marked by their number
