@@ -14,6 +14,7 @@ from stixflow.web.pages import (
     dashboard,
     live_streams,
     objects,
+    opencti_files,
     rss_feeds,
     taxii_feeds,
     taxii_push,
@@ -22,6 +23,7 @@ from stixflow.web.templating import STATIC
 
 PAGES = (
     auth,
+    opencti_files,
     dashboard,
     objects,
     connectors,
