@@ -81,6 +81,7 @@ def mapper_from(configuration: Any, path: str, report: Report) -> CsvMapperSpec:
         "has_header": bool(fields.take("has_header", False)),
         "separator": fields.text("separator", ","),
         "skip_line_char": skip or None,
+        "strict_columns": False,  # OpenCTI maps rows whatever their column count
         "representations": representations,
     }
     fields.unsupported("user_chosen_markings", "markings chosen per use: use 'user-choice'")
@@ -203,8 +204,6 @@ def mapper_to(spec: CsvMapperSpec, path: str, report: Report) -> dict[str, Any]:
         report.add(f"{path}.quote", "OpenCTI reads double quotes only")
     if spec.description:
         report.add(f"{path}.description", "an OpenCTI mapper has no description")
-    if not spec.strict_columns:
-        report.notes.append("OpenCTI does not check the column count of rows")
     return {
         "name": spec.name,
         "has_header": spec.has_header,
