@@ -88,7 +88,10 @@ async def serve_stream(
     poll: float = DEFAULT_POLL,
     heartbeat: float = DEFAULT_HEARTBEAT,
 ) -> AsyncIterator[bytes]:
-    yield encode(Message(CONNECTED, {"connection_id": str(uuid.uuid4()), **info}))
+    connection = str(uuid.uuid4())  # ``connectionId`` is the name OpenCTI's clients read
+    yield encode(
+        Message(CONNECTED, {"connection_id": connection, "connectionId": connection, **info})
+    )
     last = start.after
     if start.snapshot_until is not None:
         async for chunk in _snapshot(view, 0, start.snapshot_until):
