@@ -15,7 +15,7 @@ from typing import Any
 from ariadne import ScalarType, graphql_sync, make_executable_schema
 from graphql import GraphQLError, GraphQLSchema
 
-from stixflow.connectors.graphql import connectors, knowledge, works
+from stixflow.connectors.graphql import connectors, knowledge, streams, works
 from stixflow.connectors.graphql.context import Context
 from stixflow.errors import StixflowError
 
@@ -24,7 +24,7 @@ IDENTITY_INPUT = "IdentityAddInput"
 IDENTITY_INPUT_COPIES = ("OrganizationAddInput", "IndividualAddInput", "SystemAddInput")
 
 
-AREAS = (connectors, works, knowledge)
+AREAS = (connectors, works, knowledge, streams)
 
 
 def load_sdl() -> str:
