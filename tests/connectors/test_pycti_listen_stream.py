@@ -79,7 +79,7 @@ def test_listen_stream_from_a_start_date_with_and_without_deletions_and_a_restar
     old = malware("Before the start date")
     write(runtime, [old])
     time.sleep(1.1)
-    start = f"{int(datetime.now(UTC).timestamp() * 1000)}-0"
+    start = str(int(datetime.now(UTC).timestamp() * 1000))  # pycti adds "-0"
     time.sleep(1.1)
     first, second = malware("Emotet"), malware("TrickBot")
     write(runtime, [first, second])

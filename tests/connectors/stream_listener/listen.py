@@ -2,7 +2,7 @@
 connector would: it appends one JSON line per event it is given to ``LISTEN_OUTPUT`` (event id,
 event type, object id) and keeps its position in its connector state, as pycti does.
 
-Options come from the environment: ``LISTEN_START`` (pycti's ``start_timestamp``, ``<ms>-0``),
+Options come from the environment: ``LISTEN_START`` (pycti's ``start_timestamp``: milliseconds),
 ``LISTEN_DELETE`` (``true``/``false``). Nothing in it knows about stixflow.
 """
 
