@@ -15,8 +15,11 @@ from fastapi.testclient import TestClient
 
 from stixflow.access.capabilities import Capability
 from stixflow.cli.main import cli
+from stixflow.runtime import Runtime
+from tests.connectors.live import live_stixflow
 from tests.opencti.support import (
     CSV_FEED,
+    FIXTURES,
     INGESTER_FILES,
     TAXII_FEED,
     comparable,
@@ -178,6 +181,23 @@ def test_cli_round_trips_each_file(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 def fixture_path(name: str) -> Path:
-    from tests.opencti.support import FIXTURES
-
     return FIXTURES / name
+
+
+def test_cli_on_a_remote_instance(runtime: Runtime, admin_token: str, tmp_path: Path) -> None:
+    """``--url``/``--token``: the same commands through the API of a running stixflow."""
+    with live_stixflow(runtime) as live:
+        remote = ["--url", live.url, "--token", admin_token]
+        runner = CliRunner()
+        path = str(FIXTURES / TAXII_FEED)
+        done = runner.invoke(cli, ["ingest", *remote, "taxii", "import", path])
+        assert done.exit_code == 0, done.output
+        assert "taxiiFeedsAuto" in done.output
+        out = tmp_path / "taxii.json"
+        done = runner.invoke(
+            cli, ["ingest", *remote, "taxii", "export", "taxiiFeedsAuto", "-o", str(out)]
+        )
+        assert done.exit_code == 0, done.output
+        assert comparable(json.loads(out.read_text())) == comparable(fixture(TAXII_FEED))
+        refused = runner.invoke(cli, ["ingest", *remote, "taxii-push", "import", path])
+        assert refused.exit_code != 0 and "expected 'taxiiPushCollections'" in refused.output
