@@ -201,3 +201,29 @@ def test_cli_on_a_remote_instance(runtime: Runtime, admin_token: str, tmp_path: 
         assert comparable(json.loads(out.read_text())) == comparable(fixture(TAXII_FEED))
         refused = runner.invoke(cli, ["ingest", *remote, "taxii-push", "import", path])
         assert refused.exit_code != 0 and "expected 'taxiiPushCollections'" in refused.output
+
+
+def test_markings_opencti_names_by_its_own_ids_are_reported(client: TestClient) -> None:
+    feed = fixture(CSV_FEED)
+    internal = "4cdff7eb-acb8-4b91-8c3b-3c1b1e5d2a77"  # an OpenCTI internal id
+    feed["configuration"]["markings"] = ["TLP:GREEN", internal]
+    mapper = feed["configuration"]["csv_mapper"]["configuration"]
+    mapper["representations"][0]["attributes"].append(
+        {"key": "objectMarking", "default_values": ["TLP:AMBER", internal]}
+    )
+    created = client.post("/api/ingestion/csv/import", json=feed)
+    assert created.status_code == 201, created.text
+    assert sorted(created.json()["unsupported"]) == [
+        f"configuration.csv_mapper.configuration.representations[0].attributes[2]."
+        f"default_values: marking '{internal}' is not a TLP name or a STIX marking id",
+        f"configuration.markings: marking '{internal}' is not known here",
+    ]
+    exported = client.get(f"/api/ingestion/csv/{created.json()['id']}/export").json()
+    assert len(exported["configuration"]["markings"]) == 1
+    attributes = exported["configuration"]["csv_mapper"]["configuration"]["representations"][0]
+    assert attributes["attributes"][2] == {
+        "key": "objectMarking",
+        "column": None,
+        "default_values": ["TLP:AMBER"],
+        "based_on": None,
+    }

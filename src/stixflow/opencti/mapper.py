@@ -16,7 +16,16 @@ from typing import Any
 from pydantic import ValidationError
 
 from stixflow.csvmap import catalog
-from stixflow.csvmap.model import Attribute, Column, CsvMapperSpec, Filter, Representation
+from stixflow.csvmap.engine import fixed_marking
+from stixflow.csvmap.model import (
+    USER_CHOICE,
+    USER_DEFAULT,
+    Attribute,
+    Column,
+    CsvMapperSpec,
+    Filter,
+    Representation,
+)
 from stixflow.errors import InvalidInput
 from stixflow.opencti import dates
 from stixflow.opencti.files import Fields, FileType, Report, read, write
@@ -143,6 +152,8 @@ def _attribute(fields: Fields, target: str) -> Attribute | None:
     column = _column(fields.take("column"), f"{fields.path}.column", fields.report)
     based_on = _based_on(fields.take("based_on"), f"{fields.path}.based_on", fields.report)
     defaults = [_default(v) for v in fields.take("default_values") or []]
+    if key == "object_marking_refs":
+        defaults = _markings(defaults, f"{fields.path}.default_values", fields.report)
     fields.unsupported("ref", "reference settings are not supported")
     fields.done()
     if catalog.attribute_kind(target, key) is None:
@@ -163,6 +174,21 @@ def _based_on(data: Any, path: str, report: Report) -> list[str] | None:
     refs = [str(ref) for ref in fields.take("representations", [])]
     fields.done()
     return refs or None
+
+
+def _markings(refs: list[str], path: str, report: Report) -> list[str]:
+    """Marking defaults stixflow can resolve (TLP names, STIX ids, user-default/user-choice);
+    OpenCTI's internal ids of markings are reported, not kept."""
+    kept = []
+    for ref in refs:
+        if ref not in (USER_DEFAULT, USER_CHOICE):
+            try:
+                fixed_marking(ref)
+            except InvalidInput:
+                report.add(path, f"marking {ref!r} is not a TLP name or a STIX marking id")
+                continue
+        kept.append(ref)
+    return kept
 
 
 def _default(value: Any) -> str:

@@ -13,10 +13,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from stixflow.access.audit import Actor
+from stixflow.access.markings import resolve_marking
 from stixflow.csvmap.model import CsvMapperSpec, check
 from stixflow.csvmap.service import MapperService
 from stixflow.csvmap.store import MapperStore
-from stixflow.errors import Conflict, NotFound
+from stixflow.errors import Conflict, InvalidInput, NotFound
 from stixflow.ingest.schemas import CsvCreate
 from stixflow.ingest.service import IngestionService
 from stixflow.opencti import ingesters
@@ -73,9 +74,22 @@ class OpenCtiFiles:
 
     def _import_csv(self, feed: ingesters.CsvFeedFile, report: Report) -> ImportedOut:
         mapper_id, notes = self._mapper_for(feed.mapper)
-        spec = CsvCreate.model_validate({**feed.fields, "mapper": mapper_id})
+        markings = self._known_markings(feed.fields.get("markings") or [], report)
+        spec = CsvCreate.model_validate({**feed.fields, "markings": markings, "mapper": mapper_id})
         out = self.ingestion.create("csv", spec, verify=False)
         return _imported("csv", out.id, out.name, report, [*notes, *out.notes])
+
+    def _known_markings(self, refs: list[Any], report: Report) -> list[str]:
+        """The feed's markings this platform knows; the others (OpenCTI's internal ids) are
+        reported."""
+        kept = []
+        with self.runtime.db.read() as tx:
+            for ref in refs:
+                try:
+                    kept.append(resolve_marking(tx, str(ref)))
+                except (InvalidInput, NotFound):
+                    report.add("configuration.markings", f"marking {ref!r} is not known here")
+        return kept
 
     def _mapper_for(self, spec: CsvMapperSpec) -> tuple[str, list[str]]:
         """The id of the feed's inline mapper: an equal mapper of that name, or a new one."""
