@@ -23,6 +23,7 @@ from stixflow.access.principal import principal_of
 from stixflow.errors import SourceError, StixflowError
 from stixflow.net.checks import Outbound
 from stixflow.runtime import Runtime
+from stixflow.streams import sse
 from stixflow.streams.sse import CONNECTED, DELETE
 from stixflow.streams.sync import opencti
 from stixflow.streams.sync.apply import BatchWriter, Item
@@ -116,7 +117,12 @@ class SyncConsumer:
         if event == CONNECTED:
             self.records.record_connected(self.sync.id, True)
             return
-        decoded = opencti.decode(event, data, event_id, source=self.sync.uri)
+        try:
+            decoded = opencti.decode(event, data, event_id, source=self.sync.uri)
+        except SourceError as exc:  # one unreadable event: reported, and passed (as OpenCTI does)
+            log.warning("sync %s: event %s skipped: %s", self.sync.name, event_id, exc)
+            self.records.record_error(self.sync.id, f"event {event_id} skipped: {exc}")
+            decoded = opencti.Event(sse.HEARTBEAT, event_id)
         if decoded is None:
             return
         items = [Item(DELETE, {"id": ref}) for ref in decoded.merged]
