@@ -227,3 +227,46 @@ def test_markings_opencti_names_by_its_own_ids_are_reported(client: TestClient) 
         "default_values": ["TLP:AMBER"],
         "based_on": None,
     }
+
+
+@pytest.mark.parametrize(
+    "configuration",
+    [
+        {"name": "x", "representations": {"not": "a list"}},
+        {"name": "x", "representations": [{"id": "", "target": {"entity_type": "Url"}}]},
+        {"name": "x", "representations": [{"id": "r", "target": {"entity_type": 3}}]},
+        {
+            "name": "bad column",
+            "representations": [
+                {
+                    "id": "r",
+                    "target": {"entity_type": "Url"},
+                    "attributes": [
+                        {
+                            "key": "value",
+                            "column": {"column_name": "A", "configuration": {"pattern_date": 5}},
+                        }
+                    ],
+                }
+            ],
+        },
+        {
+            "name": "bad letter",
+            "representations": [
+                {
+                    "id": "r",
+                    "target": {"entity_type": "Url"},
+                    "attributes": [{"key": "value", "column": {"column_name": "A1"}}],
+                }
+            ],
+        },
+    ],
+)
+def test_a_broken_file_is_refused_with_the_field(
+    client: TestClient, configuration: dict[str, Any]
+) -> None:
+    document = {"openCTI_version": "6.9.4", "type": "csvMapper", "configuration": configuration}
+    refused = client.post("/api/csv-mappers/import", json=document)
+    assert refused.status_code == 400, refused.text
+    assert "configuration" in refused.json()["error"] or "representations" in refused.text
+    assert client.get("/api/csv-mappers").json() == []

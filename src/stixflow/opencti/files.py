@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
+from pydantic import BaseModel, ValidationError
 
 from stixflow.errors import InvalidInput
 
@@ -68,6 +69,13 @@ class Fields:
             raise InvalidInput(f"{self.path}.{key}: expected a string")
         return value
 
+    def items(self, key: str) -> list[Any]:
+        """A list value (empty when absent); InvalidInput for anything else."""
+        value = self.take(key, [])
+        if not isinstance(value, list):
+            raise InvalidInput(f"{self.path}.{key}: expected a list")
+        return value
+
     def child(self, key: str) -> Fields:
         return Fields(self.take(key, {}), f"{self.path}.{key}", self.report)
 
@@ -85,6 +93,20 @@ class Fields:
         for key, value in self.data.items():
             if key not in self.taken and not empty(value):
                 self.report.add(f"{self.path}.{key}", "unknown OpenCTI field, not imported")
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def build(model: type[M], path: str, **fields: Any) -> M:
+    """``model(**fields)``; InvalidInput naming ``path`` and the problems when it is refused."""
+    try:
+        return model(**fields)
+    except ValidationError as exc:
+        said = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in exc.errors()[:5]
+        )
+        raise InvalidInput(f"{path}: {said}") from exc
 
 
 def read(document: bytes | Mapping[str, Any], expected: FileType) -> Mapping[str, Any]:

@@ -87,7 +87,7 @@ def _common(fields: Fields) -> dict[str, Any]:
 
 def csv_feed_from(document: bytes | dict[str, Any], report: Report) -> CsvFeedFile:
     fields = Fields(read(document, FileType.CSV_FEED), "configuration", report)
-    body = {**_common(fields), "url": fields.text("uri"), "markings": fields.take("markings", [])}
+    body = {**_common(fields), "url": fields.text("uri"), "markings": fields.items("markings")}
     body.update(_auth(fields, ("basic", "bearer")))
     mapper_type = fields.text("csv_mapper_type", "inline")
     inline = fields.take("csv_mapper")

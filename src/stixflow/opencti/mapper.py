@@ -28,7 +28,7 @@ from stixflow.csvmap.model import (
 )
 from stixflow.errors import InvalidInput
 from stixflow.opencti import dates
-from stixflow.opencti.files import Fields, FileType, Report, read, write
+from stixflow.opencti.files import Fields, FileType, Report, build, read, write
 
 #: OpenCTI entity type → (STIX type, properties that entity type fixes).
 ENTITY_TYPES: dict[str, tuple[str, dict[str, str]]] = {
@@ -82,7 +82,7 @@ def mapper_from(configuration: Any, path: str, report: Report) -> CsvMapperSpec:
     skip = fields.take("skipLineChar")
     representations = [
         rep
-        for i, item in enumerate(fields.take("representations", []))
+        for i, item in enumerate(fields.items("representations"))
         if (rep := _representation(Fields(item, f"{path}.representations[{i}]", report)))
     ]
     spec = {
@@ -119,11 +119,13 @@ def _representation(fields: Fields) -> Representation | None:
         return None
     attributes = [
         attribute
-        for i, item in enumerate(fields.take("attributes", []))
+        for i, item in enumerate(fields.items("attributes"))
         if (attribute := _attribute(fields.at(item, f"attributes[{i}]"), target))
     ]
-    attributes += [Attribute(key=key, default=value) for key, value in fixed.items()]
-    rep = Representation(
+    attributes += [build(Attribute, fields.path, key=k, default=v) for k, v in fixed.items()]
+    rep = build(
+        Representation,
+        fields.path,
         id=fields.text("id"),
         target=target,
         attributes=attributes,
@@ -143,7 +145,9 @@ def _filter(based: Any, path: str, report: Report) -> Filter | None:
     fields.done()
     if operator not in ("eq", "not_eq"):
         raise InvalidInput(f"{path}.operator: {operator!r} is not eq or not_eq")
-    return Filter(column=Column(letter=column), operator=operator, value=value)  # type: ignore[arg-type]
+    return build(
+        Filter, path, column=build(Column, path, letter=column), operator=operator, value=value
+    )
 
 
 def _attribute(fields: Fields, target: str) -> Attribute | None:
@@ -151,7 +155,7 @@ def _attribute(fields: Fields, target: str) -> Attribute | None:
     key = KEYS.get(opencti_key, opencti_key)
     column = _column(fields.take("column"), f"{fields.path}.column", fields.report)
     based_on = _based_on(fields.take("based_on"), f"{fields.path}.based_on", fields.report)
-    defaults = [_default(v) for v in fields.take("default_values") or []]
+    defaults = [_default(v) for v in fields.items("default_values")]
     if key == "object_marking_refs":
         defaults = _markings(defaults, f"{fields.path}.default_values", fields.report)
     fields.unsupported("ref", "reference settings are not supported")
@@ -164,14 +168,16 @@ def _attribute(fields: Fields, target: str) -> Attribute | None:
     default: str | list[str] | None = None
     if defaults:
         default = defaults if len(defaults) > 1 or key == "object_marking_refs" else defaults[0]
-    return Attribute(key=key, column=column, based_on=based_on or None, default=default)
+    return build(
+        Attribute, fields.path, key=key, column=column, based_on=based_on or None, default=default
+    )
 
 
 def _based_on(data: Any, path: str, report: Report) -> list[str] | None:
     if not data:
         return None
     fields = Fields(data, path, report)
-    refs = [str(ref) for ref in fields.take("representations", [])]
+    refs = [str(ref) for ref in fields.items("representations")]
     fields.done()
     return refs or None
 
@@ -204,12 +210,14 @@ def _column(data: Any, path: str, report: Report) -> Column | None:
     letter = fields.text("column_name")
     options = fields.take("configuration") or {}
     config = Fields(options, f"{path}.configuration", report)
-    separator = config.take("separator") or None
-    pattern = config.take("pattern_date") or None
-    timezone = config.take("timezone") or None
+    separator = config.text("separator") or None
+    pattern = config.text("pattern_date") or None
+    timezone = config.text("timezone") or None
     config.done()
     fields.done()
-    return Column(
+    return build(
+        Column,
+        path,
         letter=letter,
         separator=separator,
         date_format=dates.to_strptime(pattern) if pattern else None,

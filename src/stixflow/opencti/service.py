@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from stixflow.access.audit import Actor
 from stixflow.access.markings import resolve_marking
@@ -56,6 +56,14 @@ class OpenCtiFiles:
     # -- import ----------------------------------------------------------------------------
 
     def import_file(self, kind: str, document: bytes | dict[str, Any]) -> ImportedOut:
+        """Create what the file describes (see the module docstring); InvalidInput naming the
+        field when the file cannot describe anything stixflow can run."""
+        try:
+            return self._import(kind, document)
+        except ValidationError as exc:
+            raise InvalidInput(f"the file cannot be imported: {problems(exc)}") from exc
+
+    def _import(self, kind: str, document: bytes | dict[str, Any]) -> ImportedOut:
         report = Report()
         if kind == "csv-mapper":
             spec = import_mapper(document, report)
@@ -124,6 +132,10 @@ class OpenCtiFiles:
         else:
             raise NotFound(f"no OpenCTI file kind {kind!r}; use {', '.join(KINDS)}")
         return ExportedOut(file=document, unsupported=report.unsupported, notes=report.notes)
+
+
+def problems(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
 
 
 def _imported(
