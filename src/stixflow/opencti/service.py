@@ -116,11 +116,9 @@ class OpenCtiFiles:
     def export(self, kind: str, ref: str) -> ExportedOut:
         report = Report()
         if kind == "csv-mapper":
-            document = export_mapper(self.mappers.get(ref).spec, report)
-            document["configuration"] = {
-                "id": self.mappers.get(ref).id,
-                **document["configuration"],
-            }
+            mapper = self.mappers.get(ref)
+            document = export_mapper(mapper.spec, report)
+            document["configuration"] = {"id": mapper.id, **document["configuration"]}
         elif kind == "csv":
             out = self.ingestion.get("csv", ref)
             mapper = self.mappers.get(out.settings["mapper"]).spec
