@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +14,7 @@ import httpx
 import pytest
 
 from stixflow.access.capabilities import Capability
+from stixflow.clock import now
 from stixflow.errors import SourceError
 from stixflow.stix.octi import OCTI_EXTENSION
 from stixflow.streams.sync import opencti
@@ -20,6 +22,9 @@ from stixflow.streams.sync.remote import STREAMS_QUERY
 from stixflow.taxii.collections import DefinitionCreate, live_streams
 from stixflow.taxii.filters import ObjectFilter
 from tests.conftest import DATA
+from tests.streams.conftest import collect, data_events
+from tests.support import malware
+from tests.taxii.support import write
 
 EVENTS = DATA / "opencti-fixtures/stream-events/stream-event-stix2-indicators.json"
 
@@ -119,3 +124,35 @@ def test_we_answer_the_stream_list_query_of_an_opencti_synchroniser(
     assert refused.json()["errors"][0]["name"] == "AccessDenied"
     anonymous = httpx.post(f"{live.url}/graphql", json={"query": STREAMS_QUERY}, timeout=30)
     assert anonymous.status_code == 401
+
+
+def test_a_date_in_from_with_recover_is_a_position_as_opencti_reads_it(
+    runtime: Any, live: Any, admin_token: str
+) -> None:
+    """OpenCTI's synchroniser resumes with ``from=<its saved date>&recover=<date>``: the changes
+    since the saved date, compacted, then live; nothing older (no snapshot)."""
+    spec = DefinitionCreate(name="dated", filters=ObjectFilter(types=["malware"]))
+    stream = live_streams(runtime.db).create(spec, created_by=None).id
+    old, changed, later = malware("old"), malware("changed"), malware("later")
+    write(runtime, [old, changed])
+    time.sleep(0.01)
+    saved = now()
+    time.sleep(0.01)
+    write(runtime, [{**changed, "modified": "2024-03-01T00:00:00.000Z", "description": "v2"}])
+    time.sleep(0.01)
+    recover = now()
+    time.sleep(0.01)
+    write(runtime, [later])
+    events = data_events(
+        collect(
+            f"{live.url}/stream/{stream}",
+            admin_token,
+            params={"from": saved, "recover": recover},
+            until=lambda found: len(data_events(found)) >= 2,
+        )
+    )
+    assert [(e["event"], e["data"]["data"]["name"]) for e in events] == [
+        ("create", "changed"),
+        ("create", "later"),
+    ]
+    assert events[0]["data"]["data"]["description"] == "v2" and events[0]["id"]
