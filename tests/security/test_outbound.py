@@ -10,6 +10,7 @@ real internal feeds there). Both have a short failure floor; timings are lower b
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -61,7 +62,7 @@ LEAK_MAPPER = {
         }
     ],
 }
-SSE_CONNECTED = 'event: connected\ndata: {"id": "s1"}\n\n'
+SSE_CONNECTED = 'event: connected\ndata: {"connectionId": "c1"}\n\n'
 
 
 @dataclass
@@ -295,7 +296,7 @@ def took(call: Callable[[], httpx.Response]) -> tuple[float, httpx.Response]:
 
 
 def test_failed_checks_take_at_least_the_floor(allowing: Platform, attacker: Attacker) -> None:
-    for path in ("/missing.csv", "/missing.csv/collections/c/objects/", "/missing.csv/api/streams"):
+    for path in ("/missing.csv", "/missing.csv/collections/c/objects/", "/missing.csv/graphql"):
         attacker.answer(path, status=404, body="not here")
     port = closed_port()
     cases = {
@@ -319,7 +320,7 @@ def test_errors_never_quote_a_remote_body(allowing: Platform, attacker: Attacker
     for path, status in (("/missing", 404), ("/broken", 500)):
         attacker.answer(f"{path}.csv", status=status, body=page, headers=html)
         attacker.answer(f"{path}/collections/c/objects/", status=status, body=page, headers=html)
-        attacker.answer(f"{path}/api/streams", status=status, body=page, headers=html)
+        attacker.answer(f"{path}/graphql", status=status, body=page, headers=html)
         for endpoint, call in ENDPOINTS.items():
             answer = call(allowing, url_of(endpoint, f"{attacker.url}{path}"))
             # 400 where a feed's URL is checked (ingest.verify: the URL given is wrong), 502
@@ -329,7 +330,7 @@ def test_errors_never_quote_a_remote_body(allowing: Platform, attacker: Attacker
             assert str(status) in error_of(answer) and "text/html" in error_of(answer)
             assert "\n" not in error_of(answer)
     refusal = '{"error": "' + MARKER + '"}'
-    attacker.answer("/api/streams", status=401, body=refusal, headers={"Content-Type": "x/json"})
+    attacker.answer("/graphql", status=401, body=refusal, headers={"Content-Type": "x/json"})
     answer = remote_streams(allowing, attacker.url)
     assert answer.status_code == 400 and "refused the token: 401" in error_of(answer)
     assert MARKER not in answer.text
@@ -337,7 +338,7 @@ def test_errors_never_quote_a_remote_body(allowing: Platform, attacker: Attacker
 
 def url_of(endpoint: str, base: str) -> str:
     """The URL to give ``endpoint`` so that it fetches ``base`` + .csv, + /collections/c/objects/
-    (TAXII) or + /api/streams (live streams)."""
+    (TAXII) or + /graphql (live streams: the stream list query)."""
     if endpoint.startswith("taxii"):
         return f"{base}/"
     return base if endpoint.startswith("live") else f"{base}.csv"
@@ -394,7 +395,8 @@ def test_credentials_do_not_follow_a_redirect_to_another_origin(
 WRONG_STREAM_LISTS = {
     "an object": '{"streams": [{"id": "s1", "name": "Shared"}]}',
     "a list of numbers": "[1, 2, 3]",
-    "entries without an id": '[{"name": "Shared"}]',
+    "entries without an id": '{"data": {"streamCollections": {"edges": [{"node": {}}]}}}',
+    "edges that are numbers": '{"data": {"streamCollections": {"edges": [1, 2]}}}',
     "not JSON": "<html>streams</html>",
     "100k nested arrays": "[" * 100_000 + "]" * 100_000,
     "900 nested arrays": "[" * 900 + "]" * 900,
@@ -402,7 +404,8 @@ WRONG_STREAM_LISTS = {
 
 
 def good_remote(attacker: Attacker) -> None:
-    attacker.answer("/api/streams", body='[{"id": "s1", "name": "Shared"}]', headers=JSON)
+    listed = {"data": {"streamCollections": {"edges": [{"node": {"id": "s1", "name": "Shared"}}]}}}
+    attacker.answer("/graphql", body=json.dumps(listed), headers=JSON)
     attacker.answer("/stream/s1", body=SSE_CONNECTED, headers={"Content-Type": "text/event-stream"})
 
 
@@ -417,7 +420,7 @@ def test_a_remote_answering_the_wrong_shape_gets_a_clear_error(
     assert created.status_code == 201, created.text
     sync_id = created.json()["id"]
     for shape, body in WRONG_STREAM_LISTS.items():
-        attacker.answer("/api/streams", body=body, headers=JSON)
+        attacker.answer("/graphql", body=body, headers=JSON)
         patch = {"uri": attacker.url, "token": f"t-{uuid.uuid4().hex[:6]}"}
         answers = {
             "remote-streams": remote_streams(allowing, attacker.url),
@@ -433,7 +436,7 @@ def test_a_connected_event_of_the_wrong_shape_gets_a_clear_error(
     allowing: Platform, attacker: Attacker
 ) -> None:
     good_remote(attacker)
-    for data in ("[1, 2]", "[" * 5000 + "]" * 5000, "not json"):
+    for data in ("[1, 2]", "[" * 5000 + "]" * 5000, "not json", '{"id": "no connection id"}'):
         sse = f"event: connected\ndata: {data}\n\n"
         attacker.answer("/stream/s1", body=sse, headers={"Content-Type": "text/event-stream"})
         answer = live_create(allowing, attacker.url)

@@ -214,7 +214,8 @@ def test_a_synchroniser_moved_elsewhere_does_not_take_its_token_along(
     assert sync.status_code == 201, sync.text
     path = f"/api/ingestion/live-streams/{sync.json()['id']}"
     stolen = {"uri": attacker.url}
-    attacker.answer("/api/streams", body="[]", headers={"Content-Type": "application/json"})
+    nothing = '{"data": {"streamCollections": {"edges": []}}}'
+    attacker.answer("/graphql", body=nothing, headers={"Content-Type": "application/json"})
 
     assert client.patch(path, json=stolen, headers=ingestion_user).status_code == 404
     refused = client.patch(path, json=stolen)

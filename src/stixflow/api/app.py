@@ -25,6 +25,7 @@ from stixflow.api.routes import (
     me,
     metrics,
     objects,
+    opencti_files,
     organizations,
     references,
     streams,
@@ -54,7 +55,15 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.metrics.register(PlatformCollector(runtime))
     errors.install(app)
     # sharing first: its /api/ingestion/<kind> paths must win over generic ingestion routes
-    for module in (taxii, taxii_collections, taxii_push, live_streams, streams, csv_mappers):
+    for module in (
+        opencti_files,
+        taxii,
+        taxii_collections,
+        taxii_push,
+        live_streams,
+        streams,
+        csv_mappers,
+    ):
         app.include_router(module.router)
     for module in (
         health,

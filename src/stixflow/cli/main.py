@@ -22,6 +22,7 @@ from stixflow.cli import (
     keys,
     markings,
     objects,
+    opencti_files,
     orgs,
     serve,
     sharing,
@@ -77,6 +78,10 @@ for command in (
 ingest.ingest.add_command(sharing_ingest.taxii_push)
 ingest.ingest.add_command(sharing_ingest.live_stream)
 ingest.ingest.add_command(csv_mappers.csv_group)
+opencti_files.add_commands(csv_mappers.csv_mappers, "csv-mapper", "CSV mapper")
+opencti_files.add_commands(csv_mappers.csv_group, "csv", "CSV feed")
+opencti_files.add_commands(ingest.taxii, "taxii", "TAXII feed")
+opencti_files.add_commands(sharing_ingest.taxii_push, "taxii-push", "TAXII Push ingester")
 
 
 def main() -> None:

@@ -62,6 +62,7 @@ SDOS: dict[str, dict[str, Kind]] = {
 }
 SCOS: dict[str, dict[str, Kind]] = {
     "autonomous-system": {"number": Kind.INT, "name": Kind.TEXT},
+    "credential": {"value": Kind.TEXT},  # OpenCTI's custom observable
     "directory": {"path": Kind.TEXT},
     "domain-name": {"value": Kind.TEXT},
     "email-addr": {"value": Kind.TEXT, "display_name": Kind.TEXT},
@@ -74,6 +75,8 @@ SCOS: dict[str, dict[str, Kind]] = {
     "url": {"value": Kind.TEXT},
     "x509-certificate": {"serial_number": Kind.TEXT, "issuer": Kind.TEXT, "subject": Kind.TEXT},
 }
+#: Custom properties with a type of their own (OpenCTI's score is a number from 0 to 100).
+CUSTOM_KINDS: dict[str, Kind] = {"x_opencti_score": Kind.INT}
 HASHED = frozenset({"file", "x509-certificate"})
 RELATIONSHIP: dict[str, Kind] = {
     "from": Kind.REF,
@@ -117,6 +120,8 @@ def is_relationship_type(target: str) -> bool:
 
 def attribute_kind(target: str, key: str) -> Kind | None:
     """The kind of ``key`` on ``target``; None when the target has no such attribute."""
+    if key in CUSTOM_KINDS:
+        return CUSTOM_KINDS[key]
     if key.startswith("x_"):
         return Kind.TEXT
     if key.startswith("hashes."):

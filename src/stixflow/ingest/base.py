@@ -62,9 +62,15 @@ class FeedKind(abc.ABC):
 
     @abc.abstractmethod
     def prepare(
-        self, settings: BaseModel, *, current: Ingester | None, runtime: Runtime
+        self,
+        settings: BaseModel,
+        *,
+        current: Ingester | None,
+        runtime: Runtime,
+        verify: bool = True,
     ) -> Prepared:
-        """Check and normalise the kind's fields of a create (or a merged update)."""
+        """Check and normalise the kind's fields of a create (or a merged update); ``verify``
+        false skips the checks that fetch the source (a configuration imported from a file)."""
 
     def destination(self, fields: Mapping[str, Any]) -> Destination:
         """Where the credentials of a feed with these create-shaped fields would be sent: a

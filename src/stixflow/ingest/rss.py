@@ -45,7 +45,12 @@ class RssFeed(FeedKind):
     kind = "rss"
 
     def prepare(
-        self, settings: BaseModel, *, current: Ingester | None, runtime: Runtime
+        self,
+        settings: BaseModel,
+        *,
+        current: Ingester | None,
+        runtime: Runtime,
+        verify: bool = True,
     ) -> Prepared:
         assert isinstance(settings, RssFields)
         with runtime.db.read() as tx:

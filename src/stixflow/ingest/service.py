@@ -108,7 +108,9 @@ class IngestionService:
 
     # -- changing ------------------------------------------------------------------------
 
-    def create(self, kind: str, spec: IngesterCreate) -> IngesterOut:
+    def create(self, kind: str, spec: IngesterCreate, *, verify: bool = True) -> IngesterOut:
+        """A new ingester; ``verify`` false (an imported configuration) skips fetching the
+        source at creation."""
         feed = feed_kind(kind)
         if self.records_named(kind, spec.name):
             raise Conflict(f"a {kind} ingester named {spec.name!r} already exists")
@@ -117,7 +119,7 @@ class IngestionService:
         if spec.create_source_user:
             user_id, spec = self._source_account(spec, notes)
         with self._check():
-            prepared = feed.prepare(spec, current=None, runtime=self.runtime)
+            prepared = feed.prepare(spec, current=None, runtime=self.runtime, verify=verify)
         stamp = now()
         ingester_id = new_ingester_id()
         ingester = Ingester(

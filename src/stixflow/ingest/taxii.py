@@ -95,7 +95,12 @@ class TaxiiFeed(FeedKind):
     # -- settings ------------------------------------------------------------------------
 
     def prepare(
-        self, settings: BaseModel, *, current: Ingester | None, runtime: Runtime
+        self,
+        settings: BaseModel,
+        *,
+        current: Ingester | None,
+        runtime: Runtime,
+        verify: bool = True,
     ) -> Prepared:
         assert isinstance(settings, TaxiiFields)
         root, collection, notes = split_url(settings.url, settings.collection)
@@ -110,7 +115,7 @@ class TaxiiFeed(FeedKind):
             "page_size": settings.page_size,
         }
         _check_auth(config, secret)
-        if is_discovery_url(root):
+        if verify and is_discovery_url(root):
             outbound = Outbound.user_check(runtime.settings)
             config["url"] = self._resolve_root(root, config, secret, settings, outbound)
             if config["url"] != root:

@@ -7,9 +7,10 @@ even when everything since was filtered out, is sent every ``heartbeat`` seconds
 that clients can checkpoint. Starting from a date first sends the state of the stream as of
 that date (every object's version at that point of the log), then the events after it.
 
-OpenCTI's ``recover=<date>`` (what pycti's ``listen_stream`` sends): when that date lies after
-the start, the log from the start to that date is first sent compacted (each object's latest
-event there, in log order, with its id), then the events after it.
+OpenCTI's ``recover=<date>`` (what pycti's ``listen_stream`` and OpenCTI's synchroniser send):
+when that date lies after the start, the log from the start to that date is first sent
+compacted (each object's latest event there, in log order, with its id), then the events after
+it; a date given as the start is then a position, as OpenCTI reads it, not a snapshot.
 """
 
 from __future__ import annotations
@@ -49,9 +50,14 @@ class Start:
 
 def start_of(db: Database, position: str | None, *, recover: str | None = None) -> Start:
     """``Last-Event-ID`` / ``from``: a position (``0``: the beginning), a date, or nothing (now);
-    ``recover``: OpenCTI's recovery date (used only with a position)."""
+    ``recover``: OpenCTI's recovery date. With ``recover`` a date in ``from`` is a position (the
+    log at that time, as OpenCTI reads it: what its synchroniser sends when it resumes from its
+    saved date); without, it asks for the stream's state as of that date first."""
+    opencti = recover is not None and bool(recover.strip())
     start = _start(db, position)
-    if recover is None or not recover.strip() or start.snapshot_until is not None:
+    if opencti and start.snapshot_until is not None:
+        start = Start(start.after)
+    if not opencti or recover is None:
         return start
     until = log.seq_at(db, stix_timestamp(_date(recover, "recover")))
     return Start(start.after, recover_until=until) if until > start.after else start
@@ -88,7 +94,10 @@ async def serve_stream(
     poll: float = DEFAULT_POLL,
     heartbeat: float = DEFAULT_HEARTBEAT,
 ) -> AsyncIterator[bytes]:
-    yield encode(Message(CONNECTED, {"connection_id": str(uuid.uuid4()), **info}))
+    connection = str(uuid.uuid4())  # ``connectionId`` is the name OpenCTI's clients read
+    yield encode(
+        Message(CONNECTED, {"connection_id": connection, "connectionId": connection, **info})
+    )
     last = start.after
     if start.snapshot_until is not None:
         async for chunk in _snapshot(view, 0, start.snapshot_until):

@@ -16,6 +16,7 @@ from stixflow.web.pages import (
     imports,
     live_streams,
     objects,
+    opencti_files,
     rss_feeds,
     taxii_feeds,
     taxii_push,
@@ -25,6 +26,7 @@ from stixflow.web.templating import STATIC
 
 PAGES = (
     auth,
+    opencti_files,
     dashboard,
     enrich,
     objects,

@@ -29,6 +29,7 @@ from stixflow.connectors.graphql import (
     meta_objects,
     observables,
     relationships,
+    streams,
     vocabularies,
     works,
 )
@@ -53,6 +54,7 @@ AREAS = (
     files,
     vocabularies,
     meta_objects,
+    streams,
 )
 
 

@@ -1,8 +1,9 @@
 """One synchroniser at work: a reader thread on the remote's SSE stream, an applier thread.
 
-The reader connects to ``<uri>/stream/<stream_id>`` from the checkpoint (or the starting date,
-or the beginning), with the synchroniser's ``listen-delete`` and ``no-dependencies`` options,
-and puts every event and heartbeat in a bounded buffer (a full buffer stops reading, which is
+The reader connects to ``<uri>/stream/<stream_id>`` in OpenCTI's protocol (``opencti.py``: an
+OpenCTI platform or a stixflow) from the checkpoint (or the starting date, or the beginning),
+with the synchroniser's ``listen-delete`` and ``no-dependencies`` options, and puts every event
+and heartbeat in a bounded buffer (a full buffer stops reading, which is
 the back-pressure). It reconnects after any failure, with a growing pause, from the last event
 it read. The applier takes what the buffer holds (up to ``BATCH``), writes it in stream order
 (``apply.BatchWriter``) and saves the last event id as the checkpoint once queued, so a restart of
@@ -20,11 +21,11 @@ from httpx_sse import SSEError, connect_sse
 
 from stixflow.access.principal import principal_of
 from stixflow.errors import SourceError, StixflowError
-from stixflow.net.answers import parse_json
 from stixflow.net.checks import Outbound
 from stixflow.runtime import Runtime
-from stixflow.streams.envelope import Flavour
-from stixflow.streams.sse import CONNECTED
+from stixflow.streams import sse
+from stixflow.streams.sse import CONNECTED, DELETE
+from stixflow.streams.sync import opencti
 from stixflow.streams.sync.apply import BatchWriter, Item
 from stixflow.streams.sync.records import Sync, SyncRecords
 from stixflow.streams.sync.remote import RemotePlatform
@@ -84,15 +85,14 @@ class SyncConsumer:
             pause = min(pause * 2, MAX_PAUSE)
         self.records.record_connected(self.sync.id, False)
 
-    def _params(self) -> dict[str, str]:
-        start = self.position or self.sync.starting_date or "0"
-        return {
-            "from": start,
-            "listen-delete": str(self.sync.listen_deletion).lower(),
-            "no-dependencies": str(self.sync.no_dependencies).lower(),
-            "heartbeat": str(HEARTBEAT),
-            "format": Flavour.STIXFLOW.value,
-        }
+    def _request(self) -> tuple[dict[str, str], dict[str, str]]:
+        params, headers = opencti.start_params(
+            position=self.position,
+            starting_date=self.sync.starting_date,
+            listen_deletion=self.sync.listen_deletion,
+            no_dependencies=self.sync.no_dependencies,
+        )
+        return {**params, "heartbeat": str(HEARTBEAT)}, headers
 
     def _read_once(self) -> None:
         remote = RemotePlatform(
@@ -104,7 +104,8 @@ class SyncConsumer:
         with remote.client(read_timeout=HEARTBEAT * 4) as client:
             self._client = client
             url = remote.stream_url(self.sync.stream_id)
-            with connect_sse(client, "GET", url, params=self._params()) as source:
+            params, headers = self._request()
+            with connect_sse(client, "GET", url, params=params, headers=headers) as source:
                 if source.response.status_code != 200:
                     raise SourceError(f"{url} answered {source.response.status_code}")
                 for sse in source.iter_sse():
@@ -116,17 +117,28 @@ class SyncConsumer:
         if event == CONNECTED:
             self.records.record_connected(self.sync.id, True)
             return
-        body = parse_json(data, source=self.sync.uri)
-        obj = body.get("data") if isinstance(body, dict) else None
-        item = Item(event, obj if isinstance(obj, dict) else None, event_id)
+        try:
+            decoded = opencti.decode(event, data, event_id, source=self.sync.uri)
+        except SourceError as exc:  # one unreadable event: reported, and passed (as OpenCTI does)
+            log.warning("sync %s: event %s skipped: %s", self.sync.name, event_id, exc)
+            self.records.record_error(self.sync.id, f"event {event_id} skipped: {exc}")
+            decoded = opencti.Event(sse.HEARTBEAT, event_id)
+        if decoded is None:
+            return
+        items = [Item(DELETE, {"id": ref}) for ref in decoded.merged]
+        items.append(Item(decoded.kind, decoded.data, decoded.id))
+        for item in items:
+            self._put(item)
+        if event_id is not None:
+            self.position = event_id
+
+    def _put(self, item: Item) -> None:
         while not self._stop.is_set():
             try:
                 self.buffer.put(item, timeout=0.5)
-                break
+                return
             except queue.Full:
                 continue
-        if event_id is not None:
-            self.position = event_id
 
     # -- applying ------------------------------------------------------------------------
 

@@ -1,5 +1,7 @@
-"""The remote stixflow a synchroniser follows: validate its URL and token, list its streams,
-check that one stream answers (a ``connected`` event). Every call has a timeout and obeys the
+"""The remote platform a synchroniser follows (an OpenCTI or a stixflow), validated as OpenCTI's
+own synchroniser validates one: its URL and token answer OpenCTI's stream-listing GraphQL query
+(``streamCollections``) with the streams the token may read, and the chosen stream answers
+``connected`` with a connection id. Every call has a timeout and obeys the
 outbound policy; TLS is verified unless the synchroniser says otherwise; redirects are not
 followed. What the remote answers is parsed without recursion and checked for shape: a remote
 that answers something else gets a one-line ``SourceError``, never its body quoted."""
@@ -32,6 +34,11 @@ class RemoteStream(BaseModel):
 
 
 _STREAMS = TypeAdapter(list[RemoteStream])
+#: What OpenCTI's synchroniser sends to list a remote's streams (its sync domain).
+STREAMS_QUERY = (
+    "query SyncCreationStreamCollectionQuery { streamCollections(first: 1000) "
+    "{ edges { node { id name description filters } } } }"
+)
 
 
 class RemotePlatform:
@@ -59,19 +66,20 @@ class RemotePlatform:
 
     def streams(self) -> list[RemoteStream]:
         """The live streams the token may read; InvalidInput when the remote refuses it."""
-        url = f"{self.uri}/api/streams"
+        url = f"{self.uri}/graphql"
         try:
-            with self.client() as http, http.stream("GET", url) as answer:
-                body = _read_capped(answer, MAX_LIST_BYTES) if answer.status_code == 200 else b""
+            with (
+                self.client() as http,
+                http.stream("POST", url, json={"query": STREAMS_QUERY}) as answer,
+            ):
+                body = _read_capped(answer, MAX_LIST_BYTES) if answer.status_code < 500 else b""
         except OutboundRefused as exc:
             raise OutboundRefused(f"{self.uri}: {exc}") from exc
         except (httpx.HTTPError, httpx.InvalidURL, UnicodeError) as exc:
             raise InvalidInput(f"cannot reach {self.uri}: {describe_failure(exc)}") from exc
-        _check_status(answer, url)
-        try:
-            return _STREAMS.validate_python(parse_json(body, source=url))
-        except ValidationError as exc:
-            raise SourceError(f"{url}: the answer is not a list of live streams") from exc
+        if answer.status_code != 400:  # GraphQL errors may come with a 400: read below
+            _check_status(answer, url)
+        return _stream_list(parse_json(body, source=url), url)
 
     def test(self, stream_id: str) -> dict[str, Any]:
         """Open the stream and read its ``connected`` event (the stream's info)."""
@@ -81,7 +89,7 @@ class RemotePlatform:
                 _check_status(source.response, url)
                 for sse in source.iter_sse():
                     if sse.event == "connected":
-                        return _info(sse.data, url)
+                        return _connected(sse.data, url)
                     break
         except OutboundRefused as exc:
             raise OutboundRefused(f"{self.uri}: {exc}") from exc
@@ -89,6 +97,32 @@ class RemotePlatform:
             why = describe_failure(exc)
             raise InvalidInput(f"cannot open stream {stream_id} on {self.uri}: {why}") from exc
         raise SourceError(f"stream {stream_id} on {self.uri} did not say connected")
+
+
+def _stream_list(answer: Any, url: str) -> list[RemoteStream]:
+    """The streams of a ``streamCollections`` answer; a GraphQL error is the remote's refusal
+    (OpenCTI answers an unknown token with an authentication error, HTTP 200)."""
+    if not isinstance(answer, dict):
+        raise SourceError(f"{url}: the answer is not a GraphQL response")
+    errors = answer.get("errors")
+    if errors:
+        first = errors[0] if isinstance(errors, list) and errors else {}
+        message = str(first.get("message", "error"))[:200] if isinstance(first, dict) else "error"
+        raise InvalidInput(f"{url}: the remote refused to list its streams: {message}")
+    try:
+        edges = answer["data"]["streamCollections"]["edges"]
+        nodes = [edge["node"] for edge in edges]
+        listed = [
+            {
+                **node,
+                "description": node.get("description") or "",
+                "running": node.get("stream_live", True),
+            }
+            for node in nodes
+        ]
+        return _STREAMS.validate_python(listed)
+    except (KeyError, TypeError, ValidationError) as exc:
+        raise SourceError(f"{url}: the answer is not a list of live streams") from exc
 
 
 def _check_status(answer: httpx.Response, url: str) -> None:
@@ -101,10 +135,13 @@ def _check_status(answer: httpx.Response, url: str) -> None:
     raise SourceError(f"{url} answered {status} ({kind})")
 
 
-def _info(data: str, url: str) -> dict[str, Any]:
+def _connected(data: str, url: str) -> dict[str, Any]:
+    """The ``connected`` event's data, which must name the connection (OpenCTI's check)."""
     info = parse_json(data, source=url)
     if not isinstance(info, dict):
         raise SourceError(f"{url}: the connected event is not a JSON object")
+    if not (info.get("connectionId") or info.get("connection_id")):
+        raise SourceError(f"{url}: the stream gave no connection id")
     return info
 
 
