@@ -21,6 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from stixflow.db.base import Database
+
 MIN_INDEXED = 3
 EXACT, PREFIX, OTHER = 0, 1, 2
 NAME_KEYS = ("name", "value")
@@ -81,3 +83,13 @@ class Cursor:
 
     def __str__(self) -> str:
         return f"{self.rank}:{self.object_id}"
+
+
+def rebuild(db: Database) -> None:
+    """Rebuild the text index from ``objects`` (SQLite's FTS5 table follows row ids, which a
+    manual ``VACUUM`` may renumber)."""
+    with db.transaction() as tx:
+        if db.dialect == "sqlite":
+            tx.execute("INSERT INTO objects_fts (objects_fts) VALUES ('rebuild')")
+        else:
+            tx.execute("REINDEX INDEX objects_search_trgm")
