@@ -5,7 +5,14 @@ Adding a row to the benchmark table is adding a module here and one line to ``SC
 
 from __future__ import annotations
 
-from bench.scenarios import connector_pycti, csv_import, pipeline_import, sharing, taxii_feed
+from bench.scenarios import (
+    connector_pycti,
+    csv_import,
+    pipeline_import,
+    scale,
+    sharing,
+    taxii_feed,
+)
 from bench.scenarios.base import Options, Row, Scenario
 
 SCENARIOS: dict[str, Scenario] = {
@@ -15,6 +22,7 @@ SCENARIOS: dict[str, Scenario] = {
     sharing.NAME: sharing.run,
     sharing.LATENCY_NAME: sharing.run_latency,
     csv_import.NAME: csv_import.run,
+    scale.NAME: scale.run,
 }
 
 __all__ = ["SCENARIOS", "Options", "Row", "Scenario"]

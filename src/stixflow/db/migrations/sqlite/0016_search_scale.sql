@@ -1,5 +1,5 @@
--- Knowledge base at scale (issue 18): an FTS5 trigram index over objects.search_text (a phrase
--- query of 3+ characters matches exactly the rows a LIKE '%…%' scan matches, through the index),
+-- Knowledge base at scale (issue 18): an FTS5 trigram index over objects.search_text (FTS5 answers
+-- a LIKE '%…%' of 3+ characters from it, then checks each candidate row: the rows of a scan),
 -- the names a search ranks first, and where the event log's kept history starts.
 ALTER TABLE objects ADD COLUMN search_names TEXT;
 UPDATE objects SET search_names = char(10) || lower(
@@ -10,7 +10,7 @@ UPDATE objects SET search_names = char(10) || lower(
 ) WHERE json_valid(data);
 
 CREATE VIRTUAL TABLE objects_fts USING fts5(
-    search_text, content='objects', content_rowid='rowid', tokenize='trigram'
+    search_text, content='objects', content_rowid='rowid', tokenize='trigram', detail='none'
 );
 INSERT INTO objects_fts (objects_fts) VALUES ('rebuild');
 
