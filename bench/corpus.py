@@ -2,13 +2,16 @@
 
 Copy 0 is the corpora as they are; copy ``k`` renames every id (a UUIDv5 of ``k`` and the old
 id, references rewritten alike) and every name, value and alias (`` #k`` appended), so copies
-never merge and text searches find each copy's names. Objects come in a fixed order: the files
-sorted by name, each file's objects as stored, copy after copy, cut at the size asked for.
+never merge and text searches find each copy's names. Objects come in a fixed order, copy after
+copy, cut at the size asked for: within a copy, ordered by a hash of their original id, so that
+every slice of the store holds the same mix of kinds (a slice's import rate then depends on the
+size of the store it lands in, not on what it happens to hold).
 Marking definitions are shared by every copy (never renamed).
 """
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,7 +41,11 @@ def originals(data_dir: Path) -> list[dict[str, Any]]:
             if obj.get("id") and obj["id"] not in seen:
                 seen.add(obj["id"])
                 found.append(obj)
-    return found
+    return sorted(found, key=_order)
+
+
+def _order(obj: dict[str, Any]) -> str:
+    return hashlib.sha256(obj["id"].encode()).hexdigest()
 
 
 def _paths(data_dir: Path) -> Iterator[Path]:

@@ -1,7 +1,8 @@
 """Scenario "knowledge base at scale" (issue 18): a store of ``--scale-objects`` objects built
 from renamed copies of the real corpora (:mod:`bench.corpus`), imported slice after slice
-(a tenth of the size each, 100k at 1M) through the queue and an in-process worker, as
-``stixflow import --inline`` does; then the reads of :mod:`bench.scale_probes` and the size.
+(a tenth of the size each, 100k at 1M) through the queue and ``--workers`` worker processes,
+each slice submitted and timed to its work's completion; then the reads of
+:mod:`bench.scale_probes` and the size.
 
 Columns: import rate of the first and the last slice (and last/first), search p50/p95 (and the
 ``LIKE`` scan it replaces, p50), list, relationship and TAXII-page p50/p95, database MiB and its
@@ -12,20 +13,20 @@ size ≤ 2 x input.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from typing import Any
 
 import orjson
 
 from bench import corpus, scale_probes
-from bench.backends import Unavailable, check_available, fresh_settings
+from bench.backends import Unavailable, check_available, fresh_settings, scratch_dir, worker_env
 from bench.scenarios.base import Options, Row
 from bench.scenarios.pipeline_import import DATA_DIR
+from bench.workers import WorkerError, WorkerPool
 from stixflow.db.space import space
 from stixflow.errors import StixflowError
+from stixflow.pipeline.submit import DEFAULT_SOURCE
 from stixflow.runtime import Runtime, open_runtime
-from stixflow.worker.loop import Worker
 
 NAME = "scale"
 DEFAULT_OBJECTS = 100_000
@@ -43,54 +44,48 @@ def run(options: Options) -> list[Row]:
     for pair in options.pairs:
         try:
             check_available(pair)
-            rows.append(measure(pair, size, title))
+            rows.append(measure(pair, size, title, options.workers))
         except Unavailable as exc:
             rows.append(Row.skipped(title, pair, str(exc)))
-        except (StixflowError, TimeoutError) as exc:
+        except (StixflowError, WorkerError) as exc:
             rows.append(Row(title, pair, note=f"failed: {exc}", failed=True))
     return rows
 
 
-def measure(pair: str, size: int, title: str) -> Row:
-    with fresh_settings(pair) as settings:
+def measure(pair: str, size: int, title: str, workers: int) -> Row:
+    with fresh_settings(pair) as settings, scratch_dir() as logs:
         runtime = open_runtime(settings, run_migrations=False)
         try:
-            rates, input_bytes = _build(runtime, size)
+            runtime.registry.ensure(runtime.queue, DEFAULT_SOURCE)
+            with WorkerPool(workers, env=worker_env(settings), log_dir=logs) as pool:
+                rates, input_bytes = _build(runtime, size, pool)
             return _row(title, pair, runtime, rates, input_bytes)
         finally:
             runtime.close()
 
 
-def _build(runtime: Runtime, size: int) -> tuple[list[float], int]:
+def _build(runtime: Runtime, size: int, pool: WorkerPool) -> tuple[list[float], int]:
     """Import the store slice by slice; the objects/s of each slice and the input JSON bytes."""
     per_slice = max(1, size // SLICES)
     rates: list[float] = []
     input_bytes = 0
-    stop = threading.Event()
-    worker = threading.Thread(
-        target=Worker(runtime, name="bench-scale").run, args=(stop,), kwargs={"poll": 0.05}
-    )
-    worker.start()
-    try:
-        for number, part in enumerate(corpus.slices(corpus.objects(DATA_DIR, size), per_slice)):
-            input_bytes += len(orjson.dumps({"type": "bundle", "objects": part}))
-            rates.append(_import(runtime, part, f"scale slice {number}"))
-            log.info("scale: slice %d, %d objects/s", number, rates[-1])
-    finally:
-        stop.set()
-        worker.join(60)
+    for number, part in enumerate(corpus.slices(corpus.objects(DATA_DIR, size), per_slice)):
+        input_bytes += len(orjson.dumps({"type": "bundle", "objects": part}))
+        rates.append(_import(runtime, part, f"scale slice {number}", pool))
+        log.info("scale: slice %d, %d objects/s", number, rates[-1])
     return rates, input_bytes
 
 
-def _import(runtime: Runtime, objects: list[dict[str, Any]], name: str) -> float:
+def _import(runtime: Runtime, objects: list[dict[str, Any]], name: str, pool: WorkerPool) -> float:
     started = time.perf_counter()
-    submission = runtime.submitter.open(objects, name=name, source="bench")
+    submission = runtime.submitter.open(objects, name=name, source=DEFAULT_SOURCE)
     runtime.submitter.send(submission)
     work = submission.work
     while True:
         current = runtime.works.get(work.id)
         if current is not None and current.finished:
             break
+        pool.check_alive()
         time.sleep(0.05)
     if current.failed:
         raise StixflowError(f"{name}: {current.failed} objects failed ({current.reason})")
