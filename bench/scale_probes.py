@@ -64,13 +64,16 @@ def search(runtime: Runtime) -> list[float]:
 
 
 def like_scan(runtime: Runtime) -> list[float]:
-    """The same searches as the full ``LIKE`` scan they replace (first page), once each."""
+    """The same searches as the ``LIKE`` scan they replace (first page), once each; the column
+    is wrapped in an expression so that no index answers it (PostgreSQL's planner would use the
+    trigram index for a plain ``LIKE``)."""
     timings: list[float] = []
     for text in SEARCHES:
         with runtime.db.read() as tx:
             started = time.perf_counter()
             tx.fetchall(
-                "SELECT id FROM objects WHERE search_text LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?",
+                "SELECT id FROM objects WHERE (search_text || '') LIKE ? ESCAPE '\\' "
+                "ORDER BY id LIMIT ?",
                 [like_pattern(text), PAGE],
             )
             timings.append(time.perf_counter() - started)
