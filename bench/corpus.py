@@ -80,7 +80,19 @@ def renamed(obj: dict[str, Any], copy: int) -> dict[str, Any]:
     for key in ALIASES:
         if isinstance(obj.get(key), list):
             out[key] = [f"{alias} #{copy}" for alias in obj[key]]
+    if isinstance(out.get("x_mitre_id"), str):
+        out["x_mitre_id"] = f"{out['x_mitre_id']} #{copy}"
+    if isinstance(out.get("external_references"), list):
+        out["external_references"] = [_reference(ref, copy) for ref in out["external_references"]]
     return out
+
+
+def _reference(reference: Any, copy: int) -> Any:
+    if not isinstance(reference, dict) or not isinstance(reference.get("external_id"), str):
+        return reference
+    if not str(reference.get("source_name", "")).startswith("mitre-"):
+        return reference
+    return {**reference, "external_id": f"{reference['external_id']} #{copy}"}
 
 
 def _rewrite(value: Any, copy: int) -> Any:

@@ -55,11 +55,12 @@ def timed(probe: Callable[[], Any], rounds: int = ROUNDS) -> list[float]:
     return found
 
 
-def search(runtime: Runtime) -> list[float]:
-    timings: list[float] = []
+def search(runtime: Runtime) -> dict[str, list[float]]:
+    """Each query's timings."""
+    timings: dict[str, list[float]] = {}
     for text in SEARCHES:
         query = ObjectQuery(text=text, limit=PAGE)
-        timings += timed(lambda query=query: runtime.store.query(query, access=EVERYTHING))
+        timings[text] = timed(lambda query=query: runtime.store.query(query, access=EVERYTHING))
     return timings
 
 
