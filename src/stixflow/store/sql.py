@@ -297,14 +297,16 @@ class SQLStore:
             params += [*rank_params, after.rank, *rank_params, after.rank, after.object_id]
         limit = max(1, min(query.limit, MAX_LIMIT))
         with self.db.read() as tx:
+            # ids only through the sort (every match is ranked), bodies for the page alone
             found = tx.fetchall(
-                f"SELECT o.id, o.data, {rank} FROM objects o WHERE {where} "
-                f"ORDER BY 3, o.id LIMIT ?",
+                f"SELECT o.id, {rank} FROM objects o WHERE {where} ORDER BY 2, o.id LIMIT ?",
                 [*rank_params, *params, limit + 1],
             )
-        page = _readable_page([data for _, data, _ in found[:limit]], query, access)
+            bodies = self._load(tx, [object_id for object_id, _ in found[:limit]])
+        ids = [object_id for object_id, _ in found[:limit]]
+        page = _readable_page([bodies[i][0] for i in ids if i in bodies], query, access)
         last = found[limit - 1] if len(found) > limit else None
-        next_cursor = str(search.Cursor(int(last[2]), last[0])) if last else None
+        next_cursor = str(search.Cursor(int(last[1]), last[0])) if last else None
         return Page(objects=page, next_cursor=next_cursor)
 
     def _where(self, query: ObjectQuery, access: Access) -> tuple[str, list[Any]]:
