@@ -44,6 +44,12 @@ BUSY_LOAD = 0.5
 )
 @click.option("--quick", is_flag=True, help="Smaller inputs, for a smoke run.")
 @click.option(
+    "--scale-objects",
+    type=click.IntRange(1000),
+    envvar="STIXFLOW_BENCH_SCALE_OBJECTS",
+    help="Objects in the 'scale' scenario's store (default 100,000; 1,000,000 for issue 18).",
+)
+@click.option(
     "--profile",
     is_flag=True,
     help="Profile the submitter and the workers with cProfile (timings are then inflated).",
@@ -61,6 +67,7 @@ def main(
     workers: int,
     repeat: int,
     quick: bool,
+    scale_objects: int | None,
     profile: bool,
     results_dir: Path,
 ) -> None:
@@ -71,6 +78,7 @@ def main(
         workers=workers,
         repeat=repeat,
         quick=quick,
+        scale_objects=scale_objects,
         pairs=tuple(pair for pair in PAIRS if not backends or pair in backends),
         profile_dir=results_dir / f"profile-{stamp}" if profile else None,
     )
@@ -91,6 +99,7 @@ def main(
             "workers": workers,
             "repeat": repeat,
             "quick": quick,
+            "scale_objects": scale_objects,
             "profile": profile,
         },
     }

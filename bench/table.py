@@ -47,6 +47,17 @@ COLUMNS: dict[str, tuple[str, Format]] = {
     "worker_peak_mib": ("worker peak MiB", _mib),
     "stored": ("stored", _count),
     "count_check": ("count check", str),
+    "first_slice_per_s": ("first slice objects/s", _rate),
+    "last_slice_per_s": ("last slice objects/s", _rate),
+    "last_vs_first": ("last/first", _percent),
+    "search_p50_ms": ("search p50 ms", _seconds),
+    "search_p95_ms": ("search p95 ms", _seconds),
+    "like_scan_p50_ms": ("LIKE scan p50 ms", _seconds),
+    "list_p50_ms": ("list p50 ms", _seconds),
+    "relationships_p95_ms": ("relationships p95 ms", _seconds),
+    "taxii_page_p50_ms": ("TAXII page p50 ms", _seconds),
+    "db_mib": ("DB MiB", _mib),
+    "db_vs_input": ("DB/input", _seconds),
 }
 
 

@@ -11,6 +11,7 @@ from bench.scenarios import (
     connector_pycti,
     csv_import,
     pipeline_import,
+    scale,
     sharing,
     taxii_feed,
 )
@@ -25,6 +26,7 @@ SCENARIOS: dict[str, Scenario] = {
     sharing.NAME: sharing.run,
     sharing.LATENCY_NAME: sharing.run_latency,
     csv_import.NAME: csv_import.run,
+    scale.NAME: scale.run,
 }
 
 __all__ = ["SCENARIOS", "Options", "Row", "Scenario"]

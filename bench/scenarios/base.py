@@ -20,6 +20,7 @@ class Options:
     quick: bool = False
     pairs: tuple[str, ...] = PAIRS
     profile_dir: Path | None = None
+    scale_objects: int | None = None  # the "scale" scenario's store size (None: its default)
 
 
 @dataclass

@@ -115,6 +115,20 @@ class FileSettings(BaseModel):
     max_bytes: int = Field(50 * 1024 * 1024, ge=1, description="largest file accepted")
 
 
+class EventLogSettings(BaseModel):
+    """How long the event log keeps history (live streams, TAXII versions; store.retention)."""
+
+    retention_days: float = Field(
+        default=90.0,
+        ge=0,
+        description="history older than this is compacted to each object's last version "
+        "(0: keep everything)",
+    )
+    prune_interval_seconds: float = Field(
+        default=3600.0, ge=1.0, description="how often `stixflow serve` compacts the log"
+    )
+
+
 class MetricsSettings(BaseModel):
     """``/metrics`` (Prometheus): scraped with this bearer token, or with the API token of a user
     holding ``SETTINGS``."""
@@ -154,6 +168,7 @@ class Settings(BaseSettings):
     works: WorkSettings = WorkSettings()
     files: FileSettings = FileSettings()
     metrics: MetricsSettings = MetricsSettings()
+    events: EventLogSettings = EventLogSettings()
     log_format: str = Field(
         default="text", pattern="^(text|json)$", description="'json': one JSON object per line"
     )

@@ -13,6 +13,7 @@
     ├── AccessDenied                authenticated, but a capability is missing
     ├── Unauthenticated             no credentials, or credentials that do not match
     ├── RateLimited                 too many attempts; ``retry_after`` seconds to wait
+    ├── HistoryGone                 events older than the event log's retention were removed
     ├── BackendError                a store or queue back end failed
     │   ├── TransientBackendError   worth retrying (lock, deadlock, lost connection)
     │   └── DataRefused             the database refused a value (retrying cannot help)
@@ -53,6 +54,21 @@ class InvalidObject(InvalidInput):
 
 class PayloadTooLarge(InvalidInput):
     """A body or a download over its size cap."""
+
+
+class HistoryGone(StixflowError):
+    """A reader asked for events the event-log retention has removed: the kept history
+    starts after event ``kept_after`` (recorded at ``kept_since``)."""
+
+    def __init__(self, asked: str, *, kept_after: int, kept_since: str) -> None:
+        super().__init__(
+            f"{asked} is older than the kept event history, which starts after event "
+            f"{kept_after} ({kept_since}); resume from event {kept_after} or later, from 0 "
+            f"(every object as it stood then, then every later event) or from a date on or "
+            f"after {kept_since}"
+        )
+        self.kept_after = kept_after
+        self.kept_since = kept_since
 
 
 class NotFound(StixflowError):

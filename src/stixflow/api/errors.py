@@ -18,6 +18,7 @@ STATUS: list[tuple[type[errors.StixflowError], int]] = [
     (errors.NotFound, 404),
     (errors.Conflict, 409),
     (errors.RateLimited, 429),
+    (errors.HistoryGone, 410),
     (errors.OutboundRefused, 400),  # the URL given names a destination the policy refuses
     (errors.SourceError, 502),
     (errors.TransientBackendError, 503),
@@ -49,6 +50,8 @@ async def stixflow_error(request: Request, exc: Exception) -> JSONResponse:
     headers: dict[str, str] = {}
     if isinstance(exc, errors.AccessDenied):
         extra["capability"] = exc.capability
+    if isinstance(exc, errors.HistoryGone):
+        extra.update(kept_after=exc.kept_after, kept_since=exc.kept_since)
     if isinstance(exc, errors.RateLimited):
         headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
     return error_body(status_for(exc), str(exc), headers=headers, **extra)

@@ -9,7 +9,11 @@ from stixflow.store.base import ObjectQuery
 
 def object_filters(
     type: list[str] = Query(default=[], max_length=50),
-    text: str | None = Query(None, max_length=200),
+    text: str | None = Query(
+        None,
+        max_length=200,
+        description="text in the name, value, aliases or description (exact names first)",
+    ),
     marking: str | None = Query(None, max_length=200),
     author: str | None = Query(None, max_length=200),
     source: str | None = Query(None, max_length=200),

@@ -13,7 +13,9 @@ from stixflow.store.base import ObjectQuery
 def object_filters(command: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option("--type", "types", multiple=True, help="STIX type (repeatable)."),
-        click.option("--text", help="Words in the name, value, description or aliases."),
+        click.option(
+            "--text", help="Text in the name, value, aliases or description (exact names first)."
+        ),
         click.option("--marking", help="Marking definition id."),
         click.option("--author", help="created_by_ref identity id."),
         click.option("--source", help="Source (connector or feed) that contributed it."),

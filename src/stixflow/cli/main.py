@@ -12,6 +12,7 @@ from stixflow.cli import (
     backup,
     connectors,
     csv_mappers,
+    database,
     deadletters,
     export,
     files,
@@ -73,6 +74,7 @@ for command in (
     info.info,
     backup.backup,
     backup.restore,
+    database.database,
 ):
     cli.add_command(command)
 ingest.ingest.add_command(sharing_ingest.taxii_push)

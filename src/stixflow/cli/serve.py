@@ -22,6 +22,7 @@ from stixflow.db import location, open_database
 from stixflow.db.migrations import migrate as run_migrations
 from stixflow.ingest.manager import IngestionManager
 from stixflow.pipeline.reaper import WorkReaper
+from stixflow.store.pruner import EventPruner
 from stixflow.streams.sync.manager import SyncManager
 from stixflow.worker.loop import Worker
 
@@ -90,6 +91,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, worker_count: 
             CallbackCourier(runtime),
             SyncManager(runtime),
             WorkReaper(runtime),
+            EventPruner(runtime),
         )
         for part in parts:
             part.start()

@@ -50,5 +50,23 @@ def _run_script(tx: Tx, sql: str) -> None:
 
 
 def _statements(sql: str) -> list[str]:
+    """A script split on ``;``; a ``CREATE TRIGGER … BEGIN … END`` stays whole."""
     lines = [line for line in sql.splitlines() if not line.strip().startswith("--")]
-    return [part.strip() for part in "\n".join(lines).split(";") if part.strip()]
+    statements: list[str] = []
+    pending = ""
+    for part in "\n".join(lines).split(";"):
+        pending = f"{pending};{part}" if pending else part
+        if _inside_trigger(pending):
+            continue
+        if pending.strip():
+            statements.append(pending.strip())
+        pending = ""
+    if pending.strip():
+        statements.append(pending.strip())
+    return statements
+
+
+def _inside_trigger(statement: str) -> bool:
+    words = statement.split()
+    head = [word.upper() for word in words[:2]]
+    return head == ["CREATE", "TRIGGER"] and words[-1].upper() != "END"

@@ -6,6 +6,8 @@ from typing import Any
 
 import orjson
 
+from stixflow.store.search import search_names
+
 SEARCH_DESCRIPTION_CHARS = 2000
 
 
@@ -58,21 +60,23 @@ def object_row(obj: dict[str, Any], data: str, first_seen: str, last_seen: str) 
         data,
         first_seen,
         last_seen,
+        search_names(obj),
     )
 
 
 OBJECT_COLUMNS = (
     "id, type, spec_version, created, modified, name, search_text, created_by_ref, "
-    "source_ref, target_ref, revoked, data, first_seen, last_seen"
+    "source_ref, target_ref, revoked, data, first_seen, last_seen, search_names"
 )
 
 UPSERT_OBJECT = (
-    f"INSERT INTO objects ({OBJECT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+    f"INSERT INTO objects ({OBJECT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
     "ON CONFLICT (id) DO UPDATE SET type = excluded.type, spec_version = excluded.spec_version, "
     "created = excluded.created, modified = excluded.modified, name = excluded.name, "
     "search_text = excluded.search_text, created_by_ref = excluded.created_by_ref, "
     "source_ref = excluded.source_ref, target_ref = excluded.target_ref, "
-    "revoked = excluded.revoked, data = excluded.data, last_seen = excluded.last_seen"
+    "revoked = excluded.revoked, data = excluded.data, last_seen = excluded.last_seen, "
+    "search_names = excluded.search_names"
 )
 
 TOUCH_OBJECT = "UPDATE objects SET last_seen = ? WHERE id = ?"

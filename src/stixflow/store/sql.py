@@ -14,6 +14,7 @@ every object returned is redacted of the parts granular markings hide from them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from stixflow.clock import now
@@ -22,7 +23,7 @@ from stixflow.stix.bundle import rewrite_refs
 from stixflow.stix.granular import hiding_markings
 from stixflow.stix.merge import merge
 from stixflow.stix.twins import conflicting, twin_id
-from stixflow.store import events, rows
+from stixflow.store import events, rows, search
 from stixflow.store.base import (
     Access,
     ObjectQuery,
@@ -302,6 +303,9 @@ class SQLStore:
         return {object_id: rows.from_json(data) for object_id, (data, _) in found.items()}
 
     def query(self, query: ObjectQuery, *, access: Access) -> Page:
+        """A page of objects in id order; with ``text``, ranked (``store.search``) then by id."""
+        if query.text:
+            return self._search(query, query.text, access)
         where, params = self._where(query, access)
         limit = max(1, min(query.limit, MAX_LIMIT))
         with self.db.read() as tx:
@@ -309,13 +313,29 @@ class SQLStore:
                 f"SELECT o.id, o.data FROM objects o WHERE {where} ORDER BY o.id LIMIT ?",
                 [*params, limit + 1],
             )
-        page = []
-        for _, data in found[:limit]:
-            stored = rows.from_json(data)
-            seen = readable(stored, access)
-            if seen is not None and (seen is stored or _still_matches(seen, query)):
-                page.append(seen)
+        page = _readable_page([data for _, data in found[:limit]], query, access)
         next_cursor = found[limit - 1][0] if len(found) > limit else None
+        return Page(objects=page, next_cursor=next_cursor)
+
+    def _search(self, query: ObjectQuery, text: str, access: Access) -> Page:
+        where, params = self._where(replace(query, cursor=None), access)
+        rank, rank_params = search.rank_sql(text)
+        if query.cursor:
+            after = search.Cursor.parse(query.cursor)
+            where += f" AND ({rank} > ? OR ({rank} = ? AND o.id > ?))"
+            params += [*rank_params, after.rank, *rank_params, after.rank, after.object_id]
+        limit = max(1, min(query.limit, MAX_LIMIT))
+        with self.db.read() as tx:
+            # ids only through the sort (every match is ranked), bodies for the page alone
+            found = tx.fetchall(
+                f"SELECT o.id, {rank} FROM objects o WHERE {where} ORDER BY 2, o.id LIMIT ?",
+                [*rank_params, *params, limit + 1],
+            )
+            bodies = self._load(tx, [object_id for object_id, _ in found[:limit]])
+        ids = [object_id for object_id, _ in found[:limit]]
+        page = _readable_page([bodies[i][0] for i in ids if i in bodies], query, access)
+        last = found[limit - 1] if len(found) > limit else None
+        next_cursor = str(search.Cursor(int(last[1]), last[0])) if last else None
         return Page(objects=page, next_cursor=next_cursor)
 
     def _where(self, query: ObjectQuery, access: Access) -> tuple[str, list[Any]]:
@@ -324,6 +344,10 @@ class SQLStore:
         clauses.append(visible)
         params.extend(visible_params)
         for clause, values in _filters(query, self.db.in_clause):
+            clauses.append(clause)
+            params.extend(values)
+        if query.text:
+            clause, values = search.text_clause(self.db.dialect, query.text)
             clauses.append(clause)
             params.extend(values)
         return " AND ".join(clauses), params
@@ -409,6 +433,16 @@ def _still_matches(obj: StixObject, query: ObjectQuery) -> bool:
     return not (query.author and obj.get("created_by_ref") != query.author)
 
 
+def _readable_page(found: Iterable[str], query: ObjectQuery, access: Access) -> list[StixObject]:
+    page = []
+    for data in found:
+        stored = rows.from_json(data)
+        seen = readable(stored, access)
+        if seen is not None and (seen is stored or _still_matches(seen, query)):
+            page.append(seen)
+    return page
+
+
 def _column(tx: Tx, select: str, object_id: str) -> list[str]:
     return sorted(row[0] for row in tx.fetchall(f"{select} WHERE object_id = ?", (object_id,)))
 
@@ -419,8 +453,6 @@ def _filters(query: ObjectQuery, in_clause: Any) -> list[tuple[str, list[Any]]]:
         found.append((f"o.type IN {in_clause(len(query.types))}", list(query.types)))
     if query.ids:
         found.append((f"o.id IN {in_clause(len(query.ids))}", list(query.ids)))
-    if query.text:
-        found.append(("o.search_text LIKE ?", [f"%{query.text.lower()}%"]))
     if query.author:
         found.append(("o.created_by_ref = ?", [query.author]))
     if query.modified_after:

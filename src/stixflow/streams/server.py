@@ -28,6 +28,7 @@ from stixflow.clock import stix_timestamp
 from stixflow.db.base import Database
 from stixflow.errors import InvalidInput
 from stixflow.store import events as log
+from stixflow.store import retention
 from stixflow.streams.envelope import Flavour
 from stixflow.streams.sse import CONNECTED, HEARTBEAT, Message, encode, parse_position
 from stixflow.streams.view import StreamView
@@ -52,9 +53,11 @@ def start_of(db: Database, position: str | None, *, recover: str | None = None) 
     """``Last-Event-ID`` / ``from``: a position (``0``: the beginning), a date, or nothing (now);
     ``recover``: OpenCTI's recovery date. With ``recover`` a date in ``from`` is a position (the
     log at that time, as OpenCTI reads it: what its synchroniser sends when it resumes from its
-    saved date); without, it asks for the stream's state as of that date first."""
+    saved date); without, it asks for the stream's state as of that date first. A start inside
+    history removed by the event-log retention raises ``HistoryGone``."""
     opencti = recover is not None and bool(recover.strip())
-    start = _start(db, position)
+    kept = retention.horizon(db)
+    start = _start(db, position, kept)
     if opencti and start.snapshot_until is not None:
         start = Start(start.after)
     if not opencti or recover is None:
@@ -63,17 +66,25 @@ def start_of(db: Database, position: str | None, *, recover: str | None = None) 
     return Start(start.after, recover_until=until) if until > start.after else start
 
 
-def _start(db: Database, position: str | None) -> Start:
+def _start(db: Database, position: str | None, kept: retention.Horizon | None) -> Start:
     if position is None or not position.strip():
         return Start(log.last_seq(db))
+    asked = f"the stream position {position.strip()!r}"
     head, _, tail = position.strip().partition("-")
     if head.isdigit() and tail == "0" and int(head) > 0:  # OpenCTI's ``<ms>-0``: a moment
-        moment = datetime.fromtimestamp(int(head) / 1000, tz=UTC)
-        return Start(log.seq_at(db, stix_timestamp(moment)))
+        moment = stix_timestamp(datetime.fromtimestamp(int(head) / 1000, tz=UTC))
+        if kept is not None:
+            kept.check_moment(moment, asked)
+        return Start(log.seq_at(db, moment))
     seq = parse_position(position)
     if seq is not None:
+        if kept is not None:
+            kept.check_position(seq, asked)
         return Start(seq)
-    upto = log.seq_at(db, stix_timestamp(_date(position, "from")))
+    moment = stix_timestamp(_date(position, "from"))
+    if kept is not None:
+        kept.check_moment(moment, asked)
+    upto = log.seq_at(db, moment)
     return Start(upto, snapshot_until=upto)
 
 
