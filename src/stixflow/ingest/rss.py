@@ -63,7 +63,7 @@ class RssFeed(FeedKind):
             "markings": list(dict.fromkeys(markings)),
         }
         notes: tuple[str, ...] = ()
-        if current is None or current.config.get("url") != config["url"]:
+        if verify and (current is None or current.config.get("url") != config["url"]):
             notes = (self._verify(config, settings, Outbound.user_check(runtime.settings)),)
         return Prepared(config=config, secret={}, notes=notes)
 

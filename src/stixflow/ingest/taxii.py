@@ -122,7 +122,7 @@ class TaxiiFeed(FeedKind):
                 notes.append(f"{root} is a discovery URL: using its API root {config['url']}")
         if not config["collection"]:
             raise InvalidInput("give the collection id (or paste the collection's URL)")
-        if current is None or _source_changed(current, config, secret):
+        if verify and (current is None or _source_changed(current, config, secret)):
             outbound = Outbound.user_check(runtime.settings)
             notes.append(self._verify(config, secret, settings, outbound))
         return Prepared(config=config, secret=secret, notes=tuple(notes))

@@ -249,11 +249,13 @@ class WorkStore:
         return changed > 0
 
     def interrupt_source(self, tx: Tx, source: str, reason: str) -> int:
-        """End every unfinished work of ``source`` (its connector was reset: what it had queued
-        is purged and will never be counted), failed with ``reason``; how many were ended."""
+        """End every unfinished work of ``source`` with data under way (its connector was reset:
+        what it had queued is purged and will never be counted), failed with ``reason``; how
+        many were ended. A work nothing was sent to yet (a listen job the connector took) is
+        left to the connector."""
         return tx.rowcount(
             f"UPDATE works SET status = '{FAILED}', reason = ?, completed_at = ?, submitting = 0 "
-            f"WHERE source = ? AND status IN ('{PENDING}', '{IN_PROGRESS}')",
+            f"WHERE source = ? AND status IN ('{PENDING}', '{IN_PROGRESS}') AND expected > 0",
             (_printable(reason), now(), source),
         )
 
