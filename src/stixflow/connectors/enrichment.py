@@ -94,9 +94,7 @@ def _queue_job(
         user_id=applicant_id or connector.user_id,
         multipart=False,
     )
-    body = listen_job(
-        work_id=work.id, applicant_id=connector.user_id, entity=entity, objects=[entity]
-    )
+    body = listen_job(work_id=work.id, applicant_id=connector.user_id, entity=entity)
     runtime.queue.publish(listen_queue(connector.id), body)
     return work
 

@@ -9,8 +9,12 @@ Push (connector → worker), one per split bundle::
 Listen (platform → enrichment connector)::
 
     {"internal": {"work_id": ..., "applicant_id": ...},
-     "event": {"entity_id": ..., "entity_type": ..., "stix_entity": "<json>",
-               "stix_objects": "<json>"}}
+     "event": {"entity_id": ..., "entity_type": ..., "stix_entity": "<json>"}}
+
+No ``stix_objects``: pycti then builds them itself from the entity it reads back over GraphQL,
+with its ``stix_entity`` one of them, so that what a connector changes on the entity is in the
+bundle it sends (given both, pycti decodes them apart and the change is lost: hygiene's label
+and score never arrived).
 """
 
 from __future__ import annotations
@@ -77,7 +81,6 @@ def listen_job(
     work_id: str,
     applicant_id: str | None,
     entity: dict[str, Any],
-    objects: list[dict[str, Any]],
 ) -> bytes:
     """An enrichment job as pycti's listen thread expects it."""
     return orjson.dumps(
@@ -87,7 +90,6 @@ def listen_job(
                 "entity_id": entity["id"],
                 "entity_type": entity_type(entity),
                 "stix_entity": orjson.dumps(entity).decode(),
-                "stix_objects": orjson.dumps(objects).decode(),
             },
         }
     )

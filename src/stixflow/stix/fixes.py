@@ -19,6 +19,10 @@ Found in the data in ``../shared/data`` (MITRE releases, OpenCTI's own test data
   earliest timestamp it carries (``first_observed``, ``published``, ``valid_from``…), else the
   other of the two;
 * ``created_by_ref`` that is not a STIX identifier (an OpenCTI internal id): removed;
+* OpenCTI's own property extensions (``extension-definition--ea279b3e…`` on SDOs and SROs,
+  ``…f93e2c80…`` on observables: score, labels, creator…) sent without ``extension_type``, as
+  pycti connectors send them: ``extension_type: "property-extension"``, what OpenCTI defines them
+  as;
 * a reference set to null (pycti's splitter sends the ATT&CK copyright marking with
   ``"created_by_ref": null``): removed, a null reference being an absent one;
 * an SDO or SRO without ``spec_version`` nor any timestamp (OpenCTI's client test bundles):
@@ -245,6 +249,33 @@ def _analysis_without_result(obj: dict[str, Any]) -> tuple[dict[str, Any], str] 
     return {**obj, "result": "unknown"}, note
 
 
+#: OpenCTI's extension definitions, both property extensions.
+OPENCTI_EXTENSIONS = frozenset(
+    {
+        "extension-definition--ea279b3e-5c71-4632-ac08-831c66a786ba",
+        "extension-definition--f93e2c80-4231-4f9a-af8b-95c9bd566a82",
+    }
+)
+
+
+def _opencti_extension_without_type(obj: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
+    extensions = obj.get("extensions")
+    if not isinstance(extensions, dict):
+        return None
+    untyped = [
+        name
+        for name, body in extensions.items()
+        if name in OPENCTI_EXTENSIONS and isinstance(body, dict) and "extension_type" not in body
+    ]
+    if not untyped:
+        return None
+    fixed = dict(extensions)
+    for name in untyped:
+        fixed[name] = {**extensions[name], "extension_type": "property-extension"}
+    note = "OpenCTI's extension without 'extension_type': set to 'property-extension'"
+    return {**obj, "extensions": fixed}, note
+
+
 def _null_references(obj: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
     nulls = [k for k, v in obj.items() if v is None and (k.endswith("_ref") or k.endswith("_refs"))]
     if not nulls:
@@ -258,6 +289,7 @@ def _null_references(obj: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
 
 FIXES: tuple[Fix, ...] = (
     _null_references,
+    _opencti_extension_without_type,
     _missing_dates,
     _modified_before_created,
     _bounds_out_of_order,
