@@ -140,9 +140,9 @@ def test_hygiene_marks_a_public_resolver_automatically(
 
 
 @pytest.mark.skip(
-    reason="known gap: scoring-calculator runs and pushes the indicator back, but the context "
-    "query it sends itself (stixCoreRelationships with its own filters) finds nothing here, so "
-    "the score stays 30"
+    reason="known gap: scoring-calculator runs and pushes the indicator back with its score "
+    "unchanged (the related entities' objectLabel is not in the from/to it reads), and a score "
+    "sent back with the same modified would lose to the stored copy in the merge"
 )
 def test_scoring_calculator_raises_the_score_of_an_indicator(
     pair: Pair, runtime: Runtime, live: Live, http: httpx.Client, tmp_path: Path
