@@ -38,7 +38,7 @@ from stixflow.ingest.common import http_options, import_from_of, parse_timestamp
 from stixflow.ingest.http import HttpClient
 from stixflow.ingest.records import Ingester, IngesterRecords, SeenItem, new_ingester_id, source_of
 from stixflow.ingest.schemas import CsvFields, IngesterOut
-from stixflow.ingest.verify import csv_media, fetch_checked
+from stixflow.ingest.verify import csv_media, fetch_checked, probe_ingester
 from stixflow.net.checks import Outbound
 from stixflow.runtime import Runtime
 
@@ -103,7 +103,7 @@ class CsvFeed(FeedKind):
     ) -> str:
         """The creation test: fetch the URL and map its first rows; at least one must map."""
         check(spec)
-        probe = _probe(config, secret, settings)
+        probe = probe_ingester("csv", config, secret, settings)
         deadline = time.monotonic() + 120.0
         with self.client(probe, deadline=deadline, outbound=outbound) as http:
             fetched = fetch_checked(http, config["url"], expected="CSV", accepts=csv_media)
@@ -220,28 +220,6 @@ def _check_auth(config: dict[str, Any], secret: dict[str, Any]) -> None:
         raise InvalidInput("bearer authentication needs a token")
     if kind == "header" and not (config.get("header_name") and secret.get("header_value")):
         raise InvalidInput("header authentication needs a header name and a value")
-
-
-def _probe(config: dict[str, Any], secret: dict[str, Any], settings: Any) -> Ingester:
-    return Ingester(
-        id="",
-        kind="csv",
-        name="test",
-        description="",
-        source="test",
-        running=False,
-        user_id=None,
-        created_by=None,
-        import_from=None,
-        scheduling_period="PT1H",
-        config={
-            **config,
-            "timeout_seconds": getattr(settings, "timeout_seconds", 30.0),
-            "verify_tls": getattr(settings, "verify_tls", True),
-            "proxy": getattr(settings, "proxy", None),
-        },
-        secret=secret,
-    )
 
 
 def duplicate(service: IngestionService, ref: str) -> IngesterOut:
