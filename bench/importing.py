@@ -22,7 +22,8 @@ from bench.submitter import POLL_SECONDS, STALLED_EXIT, Stalled
 from bench.workers import WorkerError, WorkerPool
 from stixflow.config import Settings
 from stixflow.pipeline.submit import DEFAULT_SOURCE
-from stixflow.runtime import open_runtime
+from stixflow.pipeline.works import COMPLETE, Work
+from stixflow.runtime import Runtime, open_runtime
 from stixflow.store.base import Access
 
 __all__ = ["POLL_SECONDS", "ImportRun", "Stalled", "SubmitError", "import_once"]
@@ -135,3 +136,23 @@ def _stored(settings: Settings) -> int:
         return sum(runtime.store.count_by_type(access=Access.everything()).values())
     finally:
         runtime.close()
+
+
+def wait_for_work(
+    runtime: Runtime, work_id: str, pool: WorkerPool, *, poll: float, stall: float = 120.0
+) -> Work:
+    """Wait for a work to complete; ``Stalled`` when it makes no progress for ``stall`` seconds,
+    ``WorkerError`` when a worker of ``pool`` died."""
+    last, changed = -1, time.monotonic()
+    while True:
+        work = runtime.works.get(work_id)
+        if work is None:
+            raise Stalled(f"work {work_id} disappeared")
+        if work.status == COMPLETE:
+            return work
+        if work.done != last:
+            last, changed = work.done, time.monotonic()
+        elif time.monotonic() - changed > stall:
+            raise Stalled(f"no progress for {stall:.0f}s at {work.done}/{work.expected}")
+        pool.check_alive()
+        time.sleep(poll)

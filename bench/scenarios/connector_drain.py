@@ -19,14 +19,14 @@ import time
 from pathlib import Path
 
 from bench.backends import Unavailable, check_available, fresh_settings, scratch_dir, worker_env
-from bench.importing import Stalled, SubmitError, import_once
+from bench.importing import Stalled, SubmitError, import_once, wait_for_work
 from bench.scenarios.base import Options, Row
 from bench.scenarios.connector_pycti import pycti_python
 from bench.scenarios.pipeline_import import DATA_DIR, bundle_path
 from bench.workers import WorkerError, WorkerPool
 from stixflow.connectors.model import push_queue
 from stixflow.errors import StixflowError
-from stixflow.pipeline.works import COMPLETE, Work
+from stixflow.pipeline.works import Work
 from stixflow.runtime import Runtime, open_runtime
 
 NAME = "connector-drain"
@@ -40,7 +40,6 @@ QUICK_FILES = ("mitre-cti-mobile-attack.json",)
 SOURCE = "bench-mitre"
 TARGET_RATIO = 0.5
 POLL_SECONDS = 0.05
-STALL_SECONDS = 120.0
 PUBLISH_CHUNK = 1000
 MESSAGES_SCRIPT = Path(__file__).resolve().parents[1] / "pycti_messages.py"
 
@@ -77,7 +76,7 @@ def measure(pair: str, files: list[Path], python: Path, options: Options, *, tit
             env = worker_env(settings)
             with WorkerPool(options.workers, env=env, log_dir=scratch, profile_dir=profile) as pool:
                 started = time.perf_counter()
-                done = _wait(runtime, work.id, pool)
+                done = wait_for_work(runtime, work.id, pool, poll=POLL_SECONDS)
                 drain_s = time.perf_counter() - started
                 complaints = pool.complaints()
         finally:
@@ -128,19 +127,3 @@ def _prefill(runtime: Runtime, files: list[Path], python: Path, scratch: Path) -
         runtime.queue.publish_many(queue, bodies[start : start + PUBLISH_CHUNK])
     runtime.works.mark_processed(work.id, message="all sent")
     return work, len(bodies)
-
-
-def _wait(runtime: Runtime, work_id: str, pool: WorkerPool) -> Work:
-    last, changed = -1, time.monotonic()
-    while True:
-        work = runtime.works.get(work_id)
-        if work is None:
-            raise Stalled(f"work {work_id} disappeared")
-        if work.status == COMPLETE:
-            return work
-        if work.done != last:
-            last, changed = work.done, time.monotonic()
-        elif time.monotonic() - changed > STALL_SECONDS:
-            raise Stalled(f"no progress for {STALL_SECONDS:.0f}s at {work.done}/{work.expected}")
-        pool.check_alive()
-        time.sleep(POLL_SECONDS)

@@ -29,7 +29,7 @@ from pathlib import Path
 import httpx
 
 from bench.backends import Unavailable, check_available, fresh_settings, scratch_dir, worker_env
-from bench.importing import Stalled
+from bench.importing import Stalled, wait_for_work
 from bench.scenarios.base import Options, Row
 from bench.scenarios.connector_drain import FILES
 from bench.scenarios.connector_pycti import serving
@@ -37,7 +37,7 @@ from bench.scenarios.pipeline_import import DATA_DIR
 from bench.workers import WorkerError, WorkerPool
 from stixflow.access.bootstrap import ensure_admin
 from stixflow.errors import StixflowError
-from stixflow.pipeline.works import COMPLETE, Work
+from stixflow.pipeline.works import Work
 from stixflow.runtime import Runtime, open_runtime
 
 NAME = "connector-mitre"
@@ -52,7 +52,6 @@ URL_SETTINGS = (
     "MITRE_CAPEC_FILE_URL",
 )
 TARGET_TAIL_S = 2.0
-STALL_SECONDS = 120.0
 
 log = logging.getLogger("bench")
 
@@ -159,23 +158,7 @@ def _run_connector(
     works = runtime.works.list(source=env["CONNECTOR_ID"], limit=1)
     if not works:
         raise StixflowError(f"the MITRE connector opened no work: {tail}")
-    return _wait(runtime, works[0].id, pool)
-
-
-def _wait(runtime: Runtime, work_id: str, pool: WorkerPool) -> Work:
-    last, changed = -1, time.monotonic()
-    while True:
-        work = runtime.works.get(work_id)
-        if work is None:
-            raise Stalled(f"work {work_id} disappeared")
-        if work.status == COMPLETE:
-            return work
-        if work.done != last:
-            last, changed = work.done, time.monotonic()
-        elif time.monotonic() - changed > STALL_SECONDS:
-            raise Stalled(f"no progress for {STALL_SECONDS:.0f}s at {work.done}/{work.expected}")
-        pool.check_alive()
-        time.sleep(0.05)
+    return wait_for_work(runtime, works[0].id, pool, poll=0.05)
 
 
 def _tail(runtime: Runtime, work_id: str) -> float:

@@ -24,13 +24,13 @@ import httpx
 import uvicorn
 
 from bench.backends import Unavailable, check_available, fresh_settings, scratch_dir, worker_env
-from bench.importing import Stalled
+from bench.importing import Stalled, wait_for_work
 from bench.scenarios.base import Options, Row
 from bench.workers import WorkerError, WorkerPool
 from stixflow.access.bootstrap import ensure_admin
 from stixflow.api.app import create_app
 from stixflow.errors import StixflowError
-from stixflow.pipeline.works import COMPLETE, Work
+from stixflow.pipeline.works import Work
 from stixflow.runtime import Runtime, open_runtime
 
 NAME = "connector-pycti"
@@ -40,7 +40,6 @@ PYCTI_VENV = ROOT / ".venv" / f"pycti-{PYCTI_VERSION}"
 DATA = Path(os.environ.get("STIXFLOW_BENCH_DATA", ROOT.parent / "shared/data/stix"))
 BUNDLE = "mitre-cti-mobile-attack.json"
 CONNECTOR_ID = "bench-pycti-connector"
-STALL_SECONDS = 120.0
 
 log = logging.getLogger("bench")
 
@@ -141,7 +140,7 @@ def _through_connector(
     )
     if done.returncode != 0:
         raise StixflowError(f"pycti connector failed: {done.stderr[-1000:]}")
-    work = _wait(runtime, done.stdout.strip().splitlines()[-1], pool)
+    work = wait_for_work(runtime, done.stdout.strip().splitlines()[-1], pool, poll=0.1)
     return work, time.perf_counter() - started
 
 
@@ -155,24 +154,8 @@ def _direct(
         headers={"Authorization": f"Bearer {token}"},
         timeout=600,
     ).raise_for_status()
-    work = _wait(runtime, answer.json()["work_id"], pool)
+    work = wait_for_work(runtime, answer.json()["work_id"], pool, poll=0.1)
     return work, time.perf_counter() - started
-
-
-def _wait(runtime: Runtime, work_id: str, pool: WorkerPool) -> Work:
-    last, changed = -1, time.monotonic()
-    while True:
-        work = runtime.works.get(work_id)
-        if work is None:
-            raise Stalled(f"work {work_id} disappeared")
-        if work.status == COMPLETE:
-            return work
-        if work.done != last:
-            last, changed = work.done, time.monotonic()
-        elif time.monotonic() - changed > STALL_SECONDS:
-            raise Stalled(f"no progress for {STALL_SECONDS:.0f}s at {work.done}/{work.expected}")
-        pool.check_alive()
-        time.sleep(0.1)
 
 
 @contextmanager
