@@ -20,6 +20,8 @@ from tests.taxii.support import write
 
 pytestmark = pytest.mark.timeout(60)
 
+OCTI_EXTENSION = "extension-definition--ea279b3e-5c71-4632-ac08-831c66a786ba"
+
 
 def new_stream(runtime: Runtime, **spec: Any) -> str:
     definition = DefinitionCreate(name=f"s{time.monotonic_ns()}", **spec)
@@ -55,6 +57,28 @@ def test_events_in_order_then_resume_without_gap(
     write(runtime, [malware("late")])
     tail = collect(url, admin_token, params={"from": str(ids[-1])}, until=count(1))
     assert [e["data"]["data"]["name"] for e in data_events(tail)] == ["late"]
+
+
+def test_a_deletion_carries_the_date_its_object_was_first_seen(
+    runtime: Runtime, live: LiveServer, admin_token: str
+) -> None:
+    # OpenCTI readers file objects by their extension's created_at (backup-files names a folder
+    # after it): the delete event must carry the creation's date, not the deletion's
+    stream = new_stream(runtime, filters=ObjectFilter(types=["malware"]))
+    m = malware("short-lived")
+    created = write(runtime, [m])
+    runtime.store.delete(
+        m["id"], provenance=Provenance(seen_at="2031-01-01T00:00:00.000Z", source="test")
+    )
+
+    events = data_events(
+        collect(f"{live.url}/stream/{stream}", admin_token, params={"from": "0"}, until=count(2))
+    )
+
+    assert [e["event"] for e in events] == ["create", "delete"]
+    extensions = [e["data"]["data"]["extensions"][OCTI_EXTENSION] for e in events]
+    assert [x["created_at"] for x in extensions] == [created, created]
+    assert extensions[1]["updated_at"] == "2031-01-01T00:00:00.000Z"
 
 
 def test_heartbeat_carries_the_last_position(

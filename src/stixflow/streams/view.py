@@ -122,7 +122,8 @@ class StreamView:
         return shaped[::-1]
 
     def _first_seen(self, object_ids: Sequence[str]) -> dict[str, str]:
-        """When the platform first saw each object (OpenCTI's ``created_at``)."""
+        """When the platform first saw each object (OpenCTI's ``created_at``), deleted ones too:
+        a reader that files objects by that date (backup-files) finds a deletion's file again."""
         wanted = sorted(set(object_ids))
         found: dict[str, str] = {}
         with self.db.read() as tx:
@@ -131,6 +132,17 @@ class StreamView:
                 where = f"id IN {self.db.in_clause(len(part))}"
                 rows_found = tx.fetchall(f"SELECT id, first_seen FROM objects WHERE {where}", part)
                 found.update({str(row[0]): str(row[1]) for row in rows_found})
+            # a deleted object: its first event in the log was written when it was first seen
+            gone = [object_id for object_id in wanted if object_id not in found]
+            for start in range(0, len(gone), 400):
+                part = gone[start : start + 400]
+                where = f"object_id IN {self.db.in_clause(len(part))}"
+                rows_found = tx.fetchall(
+                    f"SELECT object_id, MIN(created_at) FROM stream_events WHERE {where} "
+                    "GROUP BY object_id",
+                    part,
+                )
+                found.update({str(row[0]): str(row[1]) for row in rows_found if row[1]})
         return found
 
     def _one(self, event: Event, hidden: set[str]) -> list[Message]:
