@@ -48,6 +48,15 @@ def require_service(name: str, host: str, port: int) -> None:
     pytest.skip(message)
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """When connector tests are to run, their peers' environments are built in the background
+    from the start (a few minutes of pip on a fresh clone, hidden behind the tests before them)."""
+    if any(item.nodeid.startswith("tests/connectors/") for item in session.items):
+        from tests.connectors.peers import prebuild
+
+        prebuild()
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     if not DATA.is_dir():

@@ -11,12 +11,15 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
+
+from tests.connectors.pycti_env import build_pycti
 
 ROOT = Path(__file__).resolve().parents[2]
 PEERS = ROOT.parent / "shared" / "peers" / "opencti-connectors"
@@ -54,32 +57,67 @@ def requirements(folder: Path) -> list[str]:
     return lines
 
 
-def peer_python(name: str) -> Path:
-    """The python of ``name``'s own virtual environment (built on first use)."""
+#: one lock per environment: the early build (``prebuild``) and a test never build it twice
+_BUILDING = {name: threading.Lock() for name in CONNECTORS}
+
+
+class BuildFailed(Exception):
+    """A peer's environment could not be installed (the reason is the message)."""
+
+
+def build(name: str) -> Path:
+    """Build ``name``'s virtual environment unless it is there; its python."""
     folder = PEERS / CONNECTORS[name][0]
     venv = VENVS / name
     python = venv / "bin" / "python"
     marker = venv / ".installed"
-    if marker.is_file():
+    with _BUILDING[name]:
+        if marker.is_file():
+            return python
+        if not folder.is_dir():
+            raise BuildFailed(f"peer connector not found at {folder}")
+        try:
+            subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+            subprocess.run(
+                [str(python), "-m", "pip", "install", "-q", *requirements(folder)],
+                check=True,
+                capture_output=True,
+                text=True,
+                timeout=1500,
+            )
+        except subprocess.CalledProcessError as exc:
+            raise BuildFailed(
+                f"cannot install {name}'s requirements: {(exc.stderr or '')[-600:]}"
+            ) from exc
+        marker.write_text("ok")
         return python
-    if not folder.is_dir():
-        pytest.fail(f"peer connector not found at {folder}")
+
+
+def peer_python(name: str) -> Path:
+    """The python of ``name``'s own virtual environment (built on first use)."""
     try:
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
-        subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", *requirements(folder)],
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=1500,
-        )
-    except subprocess.CalledProcessError as exc:
-        reason = f"cannot install {name}'s requirements: {(exc.stderr or '')[-600:]}"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    marker.write_text("ok")
-    return python
+        return build(name)
+    except BuildFailed as exc:
+        if os.environ.get("CI") or "not found" in str(exc):
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+
+
+def prebuild() -> threading.Thread:
+    """Build every peer's environment in the background, one after the other, while the tests
+    that need none run (a test that needs one waits for its lock; a failure is reported by the
+    test that needs it, which tries again)."""
+
+    def work() -> None:
+        with suppress(OSError, subprocess.SubprocessError):
+            build_pycti()
+        for name in CONNECTORS:
+            with suppress(BuildFailed, OSError, subprocess.SubprocessError):
+                build(name)
+
+    thread = threading.Thread(target=work, name="peer-venvs", daemon=True)
+    thread.start()
+    return thread
 
 
 class Peer:

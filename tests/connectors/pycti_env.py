@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -17,12 +18,17 @@ VENV = ROOT / ".venv" / f"pycti-{PYCTI_VERSION}"
 TEMPLATE = Path(__file__).resolve().parent / "pycti_template"
 
 
-def pycti_python() -> Path:
+_BUILDING = threading.Lock()
+
+
+def build_pycti() -> Path:
+    """Build pycti's virtual environment unless it is there; its python (raises
+    ``subprocess.CalledProcessError`` when pip cannot install it)."""
     python = VENV / "bin" / "python"
     marker = VENV / ".installed"
-    if marker.is_file():
-        return python
-    try:
+    with _BUILDING:
+        if marker.is_file():
+            return python
         subprocess.run([sys.executable, "-m", "venv", "--clear", str(VENV)], check=True)
         subprocess.run(
             [str(python), "-m", "pip", "install", "-q", f"pycti=={PYCTI_VERSION}"],
@@ -31,13 +37,18 @@ def pycti_python() -> Path:
             text=True,
             timeout=900,
         )
+        marker.write_text(PYCTI_VERSION)
+        return python
+
+
+def pycti_python() -> Path:
+    try:
+        return build_pycti()
     except subprocess.CalledProcessError as exc:
         reason = f"cannot install pycti=={PYCTI_VERSION}: {(exc.stderr or '')[-400:]}"
         if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(reason)
-    marker.write_text(PYCTI_VERSION)
-    return python
 
 
 def run_connector(
