@@ -6,7 +6,7 @@ from __future__ import annotations
 import orjson
 from fastapi.testclient import TestClient
 
-from stixflow.connectors.enrichment import dispatch_created
+from stixflow.connectors.enrichment import dispatch_created, enriched_object
 from stixflow.runtime import Runtime
 from tests.support import bundle, drain, malware, sdo
 
@@ -135,3 +135,9 @@ def test_an_enrichment_answer_wins_over_the_stored_copy_on_equal_modified(
     pushed = client.post("/api/connectors/scorer/bundles", content=orjson.dumps(outside))
     drain(runtime, pushed.json()["work_id"])
     assert _score(client, indicator["id"]) == 44
+    # a deleted work forgets its job
+    with runtime.db.read() as tx:
+        assert enriched_object(tx, work_id, "scorer") == indicator["id"]
+    assert runtime.works.delete(work_id)
+    with runtime.db.read() as tx:
+        assert enriched_object(tx, work_id, "scorer") is None
