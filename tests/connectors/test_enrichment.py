@@ -6,7 +6,7 @@ from __future__ import annotations
 import orjson
 from fastapi.testclient import TestClient
 
-from stixflow.connectors.enrichment import dispatch_created
+from stixflow.connectors.enrichment import dispatch_created, enriched_object
 from stixflow.runtime import Runtime
 from tests.support import bundle, drain, malware, sdo
 
@@ -75,3 +75,69 @@ def test_a_reset_fails_the_works_of_the_jobs_it_drops(client: TestClient, runtim
         client.get("/api/connectors/manual/jobs", params={"wait": 2}).json()["internal"]["work_id"]
         == kept
     )
+
+
+def _stored(client: TestClient, object_id: str) -> dict:
+    return dict(client.get(f"/api/objects/{object_id}").json()["object"])
+
+
+def _score(client: TestClient, object_id: str) -> object:
+    return _stored(client, object_id)["x_opencti_score"]
+
+
+def _import(client: TestClient, runtime: Runtime, *objects: dict) -> None:
+    drain(
+        runtime,
+        client.post("/api/bundles", content=orjson.dumps(bundle(*objects))).json()["work_id"],
+    )
+
+
+def test_an_enrichment_answer_wins_over_the_stored_copy_on_equal_modified(
+    client: TestClient, runtime: Runtime
+) -> None:
+    """What an enrichment connector sends back about the object it was asked to enrich updates
+    it even with the same ``modified`` (a new version: ``modified`` moves on); a feed's copy with
+    the same ``modified`` does not, nor does the connector's copy of another object, nor its
+    answer outside that enrichment's work."""
+    scorer = {**ENRICHER, "id": "scorer", "scope": ["Indicator"], "auto": False}
+    assert client.post("/api/connectors", json=scorer).status_code == 200
+    indicator = sdo(
+        "indicator",
+        "C2",
+        pattern="[ipv4-addr:value = '203.0.113.7']",
+        pattern_type="stix",
+        valid_from="2024-01-01T00:00:00Z",
+        x_opencti_score=30,
+    )
+    family = malware("Emotet", description="banking trojan")
+    _import(client, runtime, indicator, family)
+    _import(client, runtime, {**indicator, "x_opencti_score": 10})  # a feed, same modified
+    assert _score(client, indicator["id"]) == 30
+
+    asked = client.post("/api/connectors/scorer/enrich", json={"object_id": indicator["id"]})
+    work_id = asked.json()["work_id"]
+    job = client.get("/api/connectors/scorer/jobs", params={"wait": 2}).json()
+    entity = orjson.loads(job["event"]["stix_entity"])
+    answer = bundle({**entity, "x_opencti_score": 44}, {**family, "description": "changed"})
+    pushed = client.post(
+        f"/api/connectors/scorer/bundles?work_id={work_id}", content=orjson.dumps(answer)
+    )
+    assert pushed.status_code == 202, pushed.text
+    client.post(f"/api/connectors/scorer/works/{work_id}/processed", json={})
+    drain(runtime, work_id)
+    enriched = _stored(client, indicator["id"])
+    assert enriched["x_opencti_score"] == 44
+    assert enriched["modified"] > indicator["modified"]  # a new version
+    assert _stored(client, family["id"])["description"] == "banking trojan"
+
+    # the same connector, outside an enrichment's work: the ordinary rule
+    outside = bundle({**enriched, "x_opencti_score": 90})
+    pushed = client.post("/api/connectors/scorer/bundles", content=orjson.dumps(outside))
+    drain(runtime, pushed.json()["work_id"])
+    assert _score(client, indicator["id"]) == 44
+    # a deleted work forgets its job
+    with runtime.db.read() as tx:
+        assert enriched_object(tx, work_id, "scorer") == indicator["id"]
+    assert runtime.works.delete(work_id)
+    with runtime.db.read() as tx:
+        assert enriched_object(tx, work_id, "scorer") is None

@@ -139,11 +139,6 @@ def test_hygiene_marks_a_public_resolver_automatically(
     assert extension["score"] in (5, 10, 15, 20)
 
 
-@pytest.mark.skip(
-    reason="known gap: scoring-calculator runs and pushes the indicator back with its score "
-    "unchanged (the related entities' objectLabel is not in the from/to it reads), and a score "
-    "sent back with the same modified would lose to the stored copy in the merge"
-)
 def test_scoring_calculator_raises_the_score_of_an_indicator(
     pair: Pair, runtime: Runtime, live: Live, http: httpx.Client, tmp_path: Path
 ) -> None:
@@ -154,6 +149,8 @@ def test_scoring_calculator_raises_the_score_of_an_indicator(
         "CONNECTOR_SCORING_BROWSE_REPORT": "false",
         "CONNECTOR_SCORING_TOOLBOX_IMPACT_SCORE": "true",
         "CONNECTOR_SCORING_TOOLBOX_HIGH_PRIORITY": "20",
+        # its docker-compose's labels (the default is none: nothing would count)
+        "CONNECTOR_SCORING_HIGH_PRIORITY_LABELS": '["[Scoring] High priority"]',
         "CONNECTOR_SCORING_INDICATOR_TYPE_ENRICHABLE": "IPv4-Addr",
     }
     family = malware("Emotet", labels=["[Scoring] High priority"])

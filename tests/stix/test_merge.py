@@ -135,6 +135,27 @@ def test_equal_modified_keeps_the_existing_scalars() -> None:
     assert merged["labels"] == ["x", "y"]
 
 
+def test_an_enrichment_answer_wins_ties_and_only_ties() -> None:
+    """``incoming_wins_ties`` (an enrichment connector's answer about its object): its scalars
+    win on equal ``modified``; an older answer still loses, lists still union."""
+    existing = {
+        "type": "indicator",
+        "id": "indicator--0d4bb3c0-3b68-4c3e-9a44-4b1a0c0f6c2a",
+        "modified": "2020-01-01T00:00:00.000Z",
+        "x_opencti_score": 30,
+        "labels": ["x"],
+    }
+    answer = {**existing, "modified": "2020-01-01T00:00:00Z", "x_opencti_score": 44}
+    answer["labels"] = ["y"]
+    merged = merge(existing, answer, incoming_wins_ties=True)
+    assert merged["x_opencti_score"] == 44
+    assert merged["labels"] == ["x", "y"]
+    assert merged["modified"] == existing["modified"]  # the store dates the new version
+    assert merge(existing, answer)["x_opencti_score"] == 30  # a feed's copy: existing wins
+    older = {**answer, "modified": "2019-12-31T23:59:59.999Z"}
+    assert merge(existing, older, incoming_wins_ties=True)["x_opencti_score"] == 30
+
+
 def test_objects_without_modified_take_the_incoming_scalars() -> None:
     existing = {
         "type": "ipv4-addr",

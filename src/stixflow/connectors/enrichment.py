@@ -10,6 +10,10 @@ Connectors read jobs over AMQP (pycti) or over HTTP (``GET /api/connectors/{id}/
 A job carries the object as the connector's user may read it (granular markings cut); an object
 that user may not see is never sent (a request for it is refused, the dispatcher skips it), and
 a requester may only ask for objects they may see themselves.
+
+Each job is remembered (``enrichment_jobs``: work, object, connector): what the connector sends
+back about that object under that work is its enrichment, which the worker lets win over the
+stored copy on equal ``modified`` (``enriched_object``; merge rules in docs/pipeline.md).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from stixflow.connectors.entity_types import names_of
 from stixflow.connectors.model import Connector, ConnectorType, listen_queue
 from stixflow.connectors.opencti import listen_job
 from stixflow.connectors.records import ConnectorRecords
+from stixflow.db.base import Tx
 from stixflow.errors import Conflict, InvalidInput, NotFound
 from stixflow.pipeline.works import Work
 from stixflow.runtime import Runtime
@@ -94,9 +99,24 @@ def _queue_job(
         user_id=applicant_id or connector.user_id,
         multipart=False,
     )
+    with runtime.db.transaction() as tx:
+        tx.execute(
+            "INSERT INTO enrichment_jobs (work_id, object_id, connector_id) VALUES (?, ?, ?)",
+            (work.id, entity["id"], connector.id),
+        )
     body = listen_job(work_id=work.id, applicant_id=connector.user_id, entity=entity)
     runtime.queue.publish(listen_queue(connector.id), body)
     return work
+
+
+def enriched_object(tx: Tx, work_id: str, source: str) -> str | None:
+    """The object whose enrichment ``work_id`` is, when ``source`` is the connector that was
+    asked for it (None: not an enrichment work, or another source writing under it)."""
+    found = tx.scalar(
+        "SELECT object_id FROM enrichment_jobs WHERE work_id = ? AND connector_id = ?",
+        (work_id, source),
+    )
+    return None if found is None else str(found)
 
 
 def next_job(runtime: Runtime, connector_id: str, *, wait: float) -> dict[str, Any] | None:

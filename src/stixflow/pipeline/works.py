@@ -308,6 +308,7 @@ class WorkStore:
             tx.execute("DELETE FROM work_errors WHERE work_id = ?", (work_id,))
             tx.execute("DELETE FROM work_messages WHERE work_id = ?", (work_id,))
             tx.execute("DELETE FROM work_deliveries WHERE work_id = ?", (work_id,))
+            tx.execute("DELETE FROM enrichment_jobs WHERE work_id = ?", (work_id,))
             return tx.rowcount("DELETE FROM works WHERE id = ?", (work_id,)) > 0
 
     def claim_message(self, tx: Tx, work_id: str, seq: int) -> bool:

@@ -4,7 +4,9 @@ STIX 2.1 section 3.6 (versioning) says the version with the latest ``modified`` 
 one. Sources also describe the same thing partially, so a merge keeps what either side knows:
 
 * scalars (and every property not in ``LIST_PROPERTIES``): the newer version wins; on equal
-  ``modified`` the existing copy wins; properties only one side has are kept;
+  ``modified`` the existing copy wins, unless the caller says the incoming copy wins ties
+  (``incoming_wins_ties``: an enrichment connector's answer about the very object it was asked
+  to enrich, see ``stixflow.store.sql``); properties only one side has are kept;
 * ``LIST_PROPERTIES`` are unioned, existing items first, without duplicates (dicts compared by
   canonical JSON);
 * ``created`` is the earliest, ``modified`` the latest;
@@ -48,15 +50,16 @@ LIST_PROPERTIES: frozenset[str] = frozenset(
 )
 
 
-def merge(existing: dict, incoming: dict) -> dict:
-    """``existing`` and ``incoming`` merged into a new dict (neither argument is modified).
+def merge(existing: dict, incoming: dict, *, incoming_wins_ties: bool = False) -> dict:
+    """``existing`` and ``incoming`` merged into a new dict (neither argument is modified);
+    ``incoming_wins_ties``: on equal ``modified`` the incoming copy's scalars win.
 
     Raises InvalidObject when the two do not describe the same object (different type or id).
     """
     _check_same_object(existing, incoming)
     if conflicting(existing, incoming) and inactive(existing) != inactive(incoming):
         return dict(incoming if inactive(existing) else existing)
-    newer, older = _by_precedence(existing, incoming)
+    newer, older = _by_precedence(existing, incoming, incoming_wins_ties)
     merged = {**older, **newer}
     for key in LIST_PROPERTIES:
         first, second = existing.get(key), incoming.get(key)
@@ -96,12 +99,13 @@ def _check_same_object(existing: dict, incoming: dict) -> None:
             )
 
 
-def _by_precedence(existing: dict, incoming: dict) -> tuple[dict, dict]:
+def _by_precedence(existing: dict, incoming: dict, incoming_wins_ties: bool) -> tuple[dict, dict]:
     """(the copy whose scalars win, the other one)."""
     old_modified, new_modified = existing.get("modified"), incoming.get("modified")
     if not isinstance(old_modified, str) or not isinstance(new_modified, str):
         return incoming, existing
-    if sort_key(new_modified) > sort_key(old_modified):
+    old_key, new_key = sort_key(old_modified), sort_key(new_modified)
+    if new_key > old_key or (incoming_wins_ties and new_key == old_key):
         return incoming, existing
     return existing, incoming
 

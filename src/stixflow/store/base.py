@@ -7,7 +7,7 @@ can forget it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -120,9 +120,11 @@ class KnowledgeStore(Protocol):
         overwrite: bool = False,
         prepared: PreparedWrite | None = None,
         writer: Access | None = None,
+        enriched: Collection[str] = (),
     ) -> WriteResult:
         """Merge each object with its stored version (``overwrite``: replace it as it is);
-        refuse those whose stored version ``writer`` (None: anyone) cannot read whole."""
+        refuse those whose stored version ``writer`` (None: anyone) cannot read whole;
+        ``enriched``: ids whose incoming copy (an enrichment's result) wins equal ``modified``."""
         ...
 
     def get(self, object_id: str, *, access: Access) -> StoredObject | None: ...

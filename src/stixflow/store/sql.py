@@ -3,9 +3,13 @@
 Upsert rules (STIX 2.1 §3.6 versioning; merge rules in ``stixflow.stix.merge``): the same id is
 one object; writers on the same ids are serialised (``Tx.lock_keys``) so concurrent workers never
 lose an update; known aliases are resolved before writing so that an object pushed again under its
-original id lands on the same row. A ``writer`` may not change a stored object it cannot read
-whole (a marking, or a granular marking, outside its allowed set): that object is refused and
-left as it is, the others are written.
+original id lands on the same row. An object named ``enriched`` (an enrichment connector's answer
+about the object it was asked to enrich) wins ties: on equal ``modified`` its scalars replace the
+stored ones, and when that changes the object, the result is a new version (``modified`` = the
+time of the write), as OpenCTI's upsert updates an object with what its enrichment found.
+
+A ``writer`` may not change a stored object it cannot read whole (a marking, or a granular
+marking, outside its allowed set): that object is refused and left as it is, the others are written.
 
 Reads are cut to the reader (``visibility``): the SQL filter hides what they may not see, and
 every object returned is redacted of the parts granular markings hide from them.
@@ -13,7 +17,7 @@ every object returned is redacted of the parts granular markings hide from them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -22,6 +26,7 @@ from stixflow.db.base import Database, Tx, batched
 from stixflow.stix.bundle import rewrite_refs
 from stixflow.stix.granular import hiding_markings
 from stixflow.stix.merge import merge
+from stixflow.stix.timestamps import sort_key
 from stixflow.stix.twins import conflicting, twin_id
 from stixflow.store import events, rows, search
 from stixflow.store.base import (
@@ -58,9 +63,11 @@ class SQLStore:
         overwrite: bool = False,
         prepared: PreparedWrite | None = None,
         writer: Access | None = None,
+        enriched: Collection[str] = (),
     ) -> WriteResult:
         """Write ``objects``; each merges with its stored version, or replaces it (``overwrite``,
-        perfect synchronisation: the incoming version is kept exactly as it is).
+        perfect synchronisation: the incoming version is kept exactly as it is). ``enriched``:
+        ids whose incoming copy is an enrichment's result (it wins on equal ``modified``).
 
         ``prepared`` (built from the same ``objects`` before the transaction) saves serialising
         new objects while the write lock is held; the result is the same without it.
@@ -104,7 +111,9 @@ class SQLStore:
                 continue
             old_json, first_seen = existing[object_id]
             old = rows.from_json(old_json)
-            merged = obj if overwrite else merge(old, obj)
+            merged = obj if overwrite else merge(old, obj, incoming_wins_ties=object_id in enriched)
+            if object_id in enriched and merged != old:
+                merged = _new_version(merged, old, now)
             if merged == old:
                 result.unchanged += 1
                 touched.append(object_id)
@@ -388,6 +397,17 @@ def _twins_to_move(
             if twin is not None and twin != object_id:
                 moved[object_id] = twin
     return moved
+
+
+def _new_version(merged: StixObject, old: StixObject, now: str) -> StixObject:
+    """``merged`` (an enrichment changed ``old``) as a version of its own: when its ``modified``
+    is still the stored one, the time of the write (objects without ``modified`` keep none)."""
+    modified = old.get("modified")
+    if not isinstance(modified, str) or merged.get("modified") != modified:
+        return merged
+    if sort_key(now) <= sort_key(modified):  # a stored version dated in the future stays last
+        return merged
+    return {**merged, "modified": now}
 
 
 def _with_id(obj: StixObject, object_id: str) -> StixObject:

@@ -13,6 +13,10 @@ message was applied share the transaction. Our own chunks are marked by their nu
 (``claim_message``); pycti's messages carry none, so the digest of their body is recorded
 (``claim_delivery``) and a redelivered one already applied is skipped.
 
+A connector's message under the work of an enrichment job it was given is that enrichment's
+result: the object it was asked to enrich wins over the stored copy on equal ``modified``
+(``connectors.enrichment.enriched_object``, ``store.sql``).
+
 A message whose objects fail to write for a reason in the data fails alone (``ObjectWriter``
 writes the group again one by one, each object in a savepoint). Any other error fails the whole
 batch; the worker then applies its messages one at a time (``apply_message``), so a message
@@ -28,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from stixflow.access.principal import writer_access
 from stixflow.clock import now
 from stixflow.connectors.bridge import OPENCTI_KIND
+from stixflow.connectors.enrichment import enriched_object
 from stixflow.db.base import Tx
 from stixflow.pipeline.works import WorkError
 from stixflow.queue.message import ImportMessage
@@ -172,7 +177,10 @@ def _write(
     message = replace(group.first, aliases=group.aliases)
     provenance = Provenance(seen_at=seen_at, user_id=message.user_id, source=message.source)
     objects = group.valid(applied)
-    writer = ObjectWriter(runtime, tx, message, provenance, access)
+    enriched = (
+        None if message.kind == SYNC_KIND else enriched_object(tx, message.work_id, message.source)
+    )
+    writer = ObjectWriter(runtime, tx, message, provenance, access, enriched=enriched)
     write_errors = writer.write(objects, prepared if all(applied) else None)
     for object_id in message.deletions:
         runtime.store.delete_in(

@@ -109,12 +109,16 @@ class ObjectWriter:
         message: ImportMessage,
         provenance: Provenance,
         access: Access,
+        *,
+        enriched: str | None = None,
     ) -> None:
         self.runtime = runtime
         self.tx = tx
         self.message = message
         self.provenance = provenance
         self.access = access
+        #: The object the message is the enrichment of (its copy wins on equal ``modified``).
+        self.enriched = enriched
         #: Notes of the writes: references to objects not held yet.
         self.notes: list[WorkError] = []
 
@@ -156,6 +160,7 @@ class ObjectWriter:
             overwrite=self.message.overwrite,
             prepared=prepared,
             writer=self.access,
+            enriched=() if self.enriched is None else (self.enriched,),
         )
         if result.missing:
             self.notes.append(WorkError(None, missing_note(result.missing)))

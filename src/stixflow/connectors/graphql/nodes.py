@@ -144,27 +144,35 @@ def _indicators_of(context: Context, observable_id: str) -> list[dict[str, Any]]
 
 
 def _ref(context: Context, ref: Any) -> dict[str, Any] | None:
+    """A referenced object (a relationship's ``from``/``to``, an author, an observable's
+    indicator) as OpenCTI answers it inside another entity: its STIX properties, OpenCTI's
+    names and dates, and its labels as entities (``objectLabel { id value color }``: connectors
+    such as scoring-calculator weigh a relationship's ends by them); not its own references."""
     if not isinstance(ref, str):
         return None
     stored = context.runtime.store.get(ref, access=context.access)
     if stored is None:
         return None
     obj = stored.data
-    return {
-        "id": obj["id"],
-        "standard_id": obj["id"],
-        "entity_type": entity_type(obj),
-        "parent_types": parent_types(obj),
-        "name": obj.get("name"),
-        "value": obj.get("value"),
-        "observable_value": observable_value(obj) if is_observable(obj) else None,
-    }
+    out: dict[str, Any] = {k: v for k, v in obj.items() if k not in ("hashes", "labels")}
+    out.update(name=obj.get("name"), value=obj.get("value"), observable_value=None)
+    out.update(light(obj))
+    out.update(
+        objectLabel=[meta.label_node(label) for label in meta.labels_of(context, obj)],
+        created_at=obj.get("created"),
+        updated_at=obj.get("modified"),
+    )
+    if "hashes" in obj:
+        out["hashes"] = hashes(obj)
+    return out
 
 
 def _author(context: Context, ref: Any) -> dict[str, Any] | None:
     found = _ref(context, ref)
     if found is not None:
-        found.update(objectMarking=[], objectLabel=[], x_opencti_reliability=None)
+        markings_ = [_marking(context, r) for r in found.get("object_marking_refs") or []]
+        found.update(objectMarking=markings_)
+        found.setdefault("x_opencti_reliability", None)
     return found
 
 
