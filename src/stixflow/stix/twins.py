@@ -3,7 +3,7 @@
 Name-based ids (``ids.standard_id``, OpenCTI's "standard id") make two sources' copies of one
 malware one object. Some sources give an object an authoritative external id as well (MITRE
 ATT&CK ``S0605``, CAPEC ``CAPEC-66``…), and they can hold two objects of one type and name:
-ATT&CK for ICS 17.1 holds an active "EKANS" (S0605) and a deprecated one (S0018). The policy
+ATT&CK for ICS 17.1 holds an active "EKANS" (S0605) and a deprecated one (S0017). The policy
 (docs/pipeline.md, "Merge policy"):
 
 * objects with different authoritative external ids from one source are different objects, even
