@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -28,6 +29,7 @@ DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 PG_ADMIN_URL = os.environ.get("STIXFLOW_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP_URL = os.environ.get("STIXFLOW_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672/%2F")
 PAIRS = ["sqlite-embedded", "postgres-rabbitmq"]
+PREBUILD = pytest.StashKey[Any]()
 TEST_SECRET_KEY = "stixflow-tests-only-secret-key-0123456789"  # no key files in the repository
 
 
@@ -49,12 +51,20 @@ def require_service(name: str, host: str, port: int) -> None:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """When connector tests are to run, their peers' environments are built in the background
-    from the start (a few minutes of pip on a fresh clone, hidden behind the tests before them)."""
-    if any(item.nodeid.startswith("tests/connectors/") for item in session.items):
-        from tests.connectors.peers import prebuild
+    """When a run holds tests that start OpenCTI's connectors and tests before them, the
+    connectors' environments are built in the background meanwhile (minutes of pip on a fresh
+    clone, hidden behind the other tests)."""
+    from tests.connectors.peers import PEER_TESTS, Prebuild
 
-        prebuild()
+    files = {item.path.name for item in session.items}
+    if files & set(PEER_TESTS) and files - set(PEER_TESTS):
+        session.config.stash[PREBUILD] = Prebuild()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    prebuild = session.config.stash.get(PREBUILD, None)
+    if prebuild is not None:
+        prebuild.stop()
 
 
 @pytest.fixture(scope="session")

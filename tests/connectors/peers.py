@@ -103,21 +103,40 @@ def peer_python(name: str) -> Path:
         pytest.skip(str(exc))
 
 
-def prebuild() -> threading.Thread:
-    """Build every peer's environment in the background, one after the other, while the tests
-    that need none run (a test that needs one waits for its lock; a failure is reported by the
-    test that needs it, which tries again)."""
+#: the test files whose tests run peers (their environments are worth building early)
+PEER_TESTS = (
+    "test_census_pycti.py",
+    "test_enrichment_peers.py",
+    "test_import_peers.py",
+    "test_listen_peers.py",
+    "test_pycti.py",
+    "test_pycti_listen_stream.py",
+    "test_stream_peers.py",
+)
 
-    def work() -> None:
+
+class Prebuild:
+    """Every peer's environment built in the background, one after the other, while the tests
+    that need none run (a test that needs one waits for its lock; a failure is reported by the
+    test that needs it, which tries again). ``stop`` waits for the build under way."""
+
+    def __init__(self) -> None:
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._work, name="peer-venvs", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
         with suppress(OSError, subprocess.SubprocessError):
             build_pycti()
         for name in CONNECTORS:
+            if self._stopping.is_set():
+                return
             with suppress(BuildFailed, OSError, subprocess.SubprocessError):
                 build(name)
 
-    thread = threading.Thread(target=work, name="peer-venvs", daemon=True)
-    thread.start()
-    return thread
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join()
 
 
 class Peer:
