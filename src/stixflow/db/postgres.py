@@ -34,6 +34,10 @@ TRANSIENT = (
 
 
 MAX_BATCH_ROWS = 1000
+#: keys a transaction locks one by one before it locks the whole store instead (lock_keys)
+ONE_BY_ONE = 512
+#: the whole store's advisory lock: shared by transactions locking keys one by one
+WHOLE_STORE_LOCK = 0x5354_4958_464C_4F57  # "STIXFLOW"
 MAX_PARAMS = 65_535  # the protocol's limit on parameters per statement
 
 _INSERT_RE = re.compile(
@@ -131,6 +135,7 @@ class PostgresTx(Tx):
 
     def __init__(self, conn: psycopg.Connection) -> None:
         self._conn = conn
+        self._locks = KeyLocks()
 
     def execute(self, sql: str, params: Params = ()) -> None:
         self._conn.execute(to_pg(sql), params)
@@ -155,19 +160,51 @@ class PostgresTx(Tx):
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
+        held = self._locks.copy()  # locks taken inside an undone savepoint are released
         try:
             with self._conn.transaction():
                 yield
-        except psycopg.Error as exc:
-            raise translate(exc) from exc
+        except BaseException as exc:
+            self._locks = held
+            if isinstance(exc, psycopg.Error):
+                raise translate(exc) from exc
+            raise
 
     def lock_keys(self, keys: Sequence[str]) -> None:
-        if keys:
-            self._conn.execute(
-                "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) "
-                "FROM (SELECT DISTINCT unnest(%s::text[]) AS k ORDER BY 1) AS s",
-                (sorted(set(keys)),),
-            )
+        """One advisory lock per key while the transaction holds few, all under a shared lock
+        of the whole store; past ``ONE_BY_ONE`` keys, the whole store's lock alone, exclusive.
+        PostgreSQL keeps every advisory lock in one shared table of ``max_locks_per_transaction``
+        x connections slots (6,400 by default): a transaction relinking thousands of objects, or
+        several workers writing large batches at once, would exhaust it ("out of shared
+        memory"). A transaction holds at most ``ONE_BY_ONE`` + 1 of them."""
+        wanted = sorted(set(keys))
+        if not wanted or self._locks.whole:
+            return
+        if self._locks.one_by_one + len(wanted) > ONE_BY_ONE:
+            self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (WHOLE_STORE_LOCK,))
+            self._locks.whole = True
+            return
+        if not self._locks.shared:
+            self._conn.execute("SELECT pg_advisory_xact_lock_shared(%s)", (WHOLE_STORE_LOCK,))
+            self._locks.shared = True
+        self._conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) "
+            "FROM unnest(%s::text[]) WITH ORDINALITY AS s (k, n) ORDER BY n",
+            (wanted,),
+        )
+        self._locks.one_by_one += len(wanted)
+
+
+@dataclass
+class KeyLocks:
+    """What a transaction's ``lock_keys`` holds so far."""
+
+    one_by_one: int = 0
+    shared: bool = False
+    whole: bool = False
+
+    def copy(self) -> KeyLocks:
+        return KeyLocks(self.one_by_one, self.shared, self.whole)
 
 
 class PostgresDatabase(Database):
