@@ -34,8 +34,11 @@ TRANSIENT = (
 
 
 MAX_BATCH_ROWS = 1000
-#: keys a transaction locks one by one before it locks the whole store instead (lock_keys)
-ONE_BY_ONE = 512
+#: keys a transaction locks one by one before it locks the whole store instead (lock_keys): a
+#: worker's full batch (``worker.batch_objects``, 2,000) with room for what it moves and relinks,
+#: so that workers writing large batches still run side by side. Two such transactions fit the
+#: default server's table (64 x 100 slots); docs/operations.md says when to raise it
+ONE_BY_ONE = 2_560
 #: the whole store's advisory lock: shared by transactions locking keys one by one
 WHOLE_STORE_LOCK = 0x5354_4958_464C_4F57  # "STIXFLOW"
 MAX_PARAMS = 65_535  # the protocol's limit on parameters per statement
@@ -176,7 +179,8 @@ class PostgresTx(Tx):
         PostgreSQL keeps every advisory lock in one shared table of ``max_locks_per_transaction``
         x connections slots (6,400 by default): a transaction relinking thousands of objects, or
         several workers writing large batches at once, would exhaust it ("out of shared
-        memory"). A transaction holds at most ``ONE_BY_ONE`` + 1 of them."""
+        memory"). A transaction holds at most ``ONE_BY_ONE`` + 1 of them; a worker whose batch fails
+        for want of slots anyway retries it message by message."""
         wanted = sorted(set(keys))
         if not wanted or self._locks.whole:
             return
