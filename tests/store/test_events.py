@@ -6,6 +6,7 @@ import threading
 import zlib
 
 import orjson
+import pytest
 
 from stixflow.clock import now
 from stixflow.runtime import Runtime, open_runtime
@@ -70,26 +71,24 @@ def test_concurrent_writers_leave_no_gap_behind_a_reader(pair: Pair, runtime: Ru
     assert len(seen) == len(set(seen)) == 45
 
 
-def test_small_payloads_are_stored_large_ones_deflated_all_one_zlib_format(
-    runtime: Runtime,
-) -> None:
+def test_payloads_are_the_packed_bodies_of_the_rows_they_wrote(runtime: Runtime) -> None:
     small = malware("Small", description="x")
     large = malware("Large", description="a fairly repetitive description " * 200)
     write(runtime, [small, large])
     with runtime.db.read() as tx:
-        stored = dict(tx.fetchall("SELECT object_id, data FROM stream_events"))
-    small_raw, large_raw = bytes(stored[small["id"]]), bytes(stored[large["id"]])
-    # level 0 (stored blocks): the JSON is there as it is; the large one shrank
-    assert orjson.dumps(small) in small_raw
-    assert len(large_raw) < len(orjson.dumps(large)) // 4
-    # both are zlib streams, which is all that readers written before this ever assumed
-    assert orjson.loads(zlib.decompress(small_raw)) == small
-    assert orjson.loads(zlib.decompress(large_raw)) == large
+        logged = dict(tx.fetchall("SELECT object_id, data FROM stream_events"))
+        stored = dict(tx.fetchall("SELECT id, data FROM objects"))
+    for obj in (small, large):
+        raw = bytes(logged[obj["id"]])
+        assert raw == bytes(stored[obj["id"]])  # one packed body for the row and its event
+        assert orjson.dumps(obj) not in raw
+        assert len(raw) < len(orjson.dumps(obj)) * 2 // 3
     assert [e.data for e in events.read_after(runtime.db, 0)] == [small, large]
 
 
-def test_events_written_compressed_before_still_read(runtime: Runtime) -> None:
-    """Rows from before the size threshold (every payload deflated) decode as they did."""
+@pytest.mark.parametrize("level", [0, 1])
+def test_events_written_before_still_read(runtime: Runtime, level: int) -> None:
+    """Payloads of earlier versions (plain zlib: stored under 2 KiB, else level 1) decode."""
     old = malware("Old", description="written by an earlier version")
     with runtime.db.transaction() as tx:
         tx.execute(
@@ -99,7 +98,7 @@ def test_events_written_compressed_before_still_read(runtime: Runtime) -> None:
                 "create",
                 old["id"],
                 "malware",
-                zlib.compress(orjson.dumps(old), 1),
+                zlib.compress(orjson.dumps(old), level),
                 None,
                 "feed",
                 None,

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import orjson
-
 from stixflow.clock import now
 from stixflow.config import load_settings
 from stixflow.runtime import Runtime, open_runtime
-from stixflow.store import events, rows
+from stixflow.store import compact, events, rows
 from stixflow.store.base import Provenance
 from stixflow.store.prepared import PreparedWrite
 from tests.support import TLP_GREEN, malware, relationship
@@ -23,8 +21,8 @@ def test_prepared_rows_and_payloads_are_those_upsert_computes() -> None:
     for obj in objects:
         ready = prepared.created(obj, STAMP)
         assert ready is not None
-        assert ready.row == rows.object_row(obj, rows.to_json(obj), STAMP, STAMP)
-        assert ready.payload == events.pack(orjson.dumps(obj))
+        assert ready.row == rows.object_row(obj, compact.dump(obj), STAMP, STAMP)
+        assert ready.payload == compact.dump(obj)  # the row's body is the create event's payload
     assert prepared.covers(objects) and not prepared.covers(objects[:1])
     assert not prepared.covers([dict(objects[0]), objects[1]])  # an equal copy is another dict
     assert prepared.created(dict(objects[0]), STAMP) is None

@@ -3,18 +3,14 @@
 Each write transaction appends its events at its very end while holding one log-wide lock, so
 the sequence numbers readers see grow in commit order: a reader resuming after ``seq`` never
 misses an event that committed later with a smaller number. Payloads are the object's version at
-that moment (JSON in a zlib stream); updates also carry a top-level JSON Patch (RFC 6902) from
-the previous version.
-
-Payloads of ``COMPRESS_FROM_BYTES`` or more are deflated; smaller ones (most objects: a
-relationship is well under 1 KiB) are written as zlib level 0, stored blocks. Deflating them
-saved little room for much of a worker's time, and level 0 keeps the one format every reader
-decodes with ``zlib.decompress``, rows written before included.
+that moment, packed like ``objects.data`` (``store.compact``: JSON deflated with a preset
+dictionary of STIX keys and values, the very bytes of the row the event wrote when there is
+one); updates also carry a top-level JSON Patch (RFC 6902) from the previous version. Payloads
+written before (plain zlib streams, stored or deflated) read as they did.
 """
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,12 +18,11 @@ from typing import Any
 import orjson
 
 from stixflow.db.base import Database, Tx
+from stixflow.store import compact
 from stixflow.store.base import Provenance, StixObject
 
 CREATE, UPDATE, DELETE = "create", "update", "delete"
 LOG_LOCK = "stixflow:stream-events"
-COMPRESSION = 1
-COMPRESS_FROM_BYTES = 2048
 
 
 @dataclass
@@ -83,7 +78,7 @@ def append(tx: Tx, events: Sequence[PendingEvent], provenance: Provenance) -> No
                 event.kind,
                 event.data["id"],
                 event.data["type"],
-                event.payload if event.payload is not None else pack(orjson.dumps(event.data)),
+                event.payload if event.payload is not None else compact.dump(event.data),
                 orjson.dumps(event.patch).decode() if event.patch is not None else None,
                 provenance.source,
                 provenance.user_id,
@@ -92,11 +87,6 @@ def append(tx: Tx, events: Sequence[PendingEvent], provenance: Provenance) -> No
             for event in events
         ],
     )
-
-
-def pack(payload: bytes) -> bytes:
-    """``payload`` as a zlib stream: deflated when large enough to gain from it, else stored."""
-    return zlib.compress(payload, COMPRESSION if len(payload) >= COMPRESS_FROM_BYTES else 0)
 
 
 def read_after(db: Database, after: int, *, limit: int = 500) -> list[Event]:
@@ -131,7 +121,7 @@ def _event(row: Sequence[Any]) -> Event:
         kind=kind,
         object_id=object_id,
         object_type=object_type,
-        data=orjson.loads(zlib.decompress(bytes(data))),
+        data=compact.load(data),
         patch=orjson.loads(patch) if patch else None,
         source=source,
         user_id=user_id,

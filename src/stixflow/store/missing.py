@@ -25,7 +25,7 @@ from stixflow.db.base import Database, Tx, batched
 from stixflow.stix.bundle import is_identifier, rewrite_refs
 from stixflow.stix.markings import TLP_NAME_BY_ID
 from stixflow.stix.repair import WARNING
-from stixflow.store import events, rows
+from stixflow.store import compact, events, rows
 from stixflow.store.base import Access, MissingRef, Provenance, StixObject
 from stixflow.store.prepared import top_level_refs
 from stixflow.store.visibility import visible_clause
@@ -129,17 +129,15 @@ class MissingRefs:
                 + self.db.in_clause(len(part)),
                 part,
             ):
-                old = rows.from_json(data)
+                old = compact.load(data)
                 id_map = {ref: aliases[ref] for ref in waiting[object_id] if ref in aliases}
                 new = rewrite_refs(old, id_map)
                 if new == old:
                     continue
-                writes.append(
-                    rows.object_row(new, rows.to_json(new), first_seen, provenance.seen_at)
-                )
-                log.append(
-                    events.PendingEvent(events.UPDATE, new, events.top_level_patch(old, new))
-                )
+                data = compact.dump(new)
+                writes.append(rows.object_row(new, data, first_seen, provenance.seen_at))
+                patch = events.top_level_patch(old, new)
+                log.append(events.PendingEvent(events.UPDATE, new, patch, payload=data))
         tx.executemany(rows.UPSERT_OBJECT, writes)
         events.append(tx, log, provenance)
         return len(writes)

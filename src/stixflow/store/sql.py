@@ -23,7 +23,7 @@ from stixflow.stix.bundle import rewrite_refs
 from stixflow.stix.granular import hiding_markings
 from stixflow.stix.merge import merge
 from stixflow.stix.twins import conflicting, twin_id
-from stixflow.store import events, rows, search
+from stixflow.store import compact, events, rows, search
 from stixflow.store.base import (
     Access,
     ObjectQuery,
@@ -103,18 +103,18 @@ class SQLStore:
                 changed.append(obj)
                 continue
             old_json, first_seen = existing[object_id]
-            old = rows.from_json(old_json)
+            old = compact.load(old_json)
             merged = obj if overwrite else merge(old, obj)
             if merged == old:
                 result.unchanged += 1
                 touched.append(object_id)
             else:
                 result.updated += 1
-                writes.append(rows.object_row(merged, rows.to_json(merged), first_seen, now))
+                data = compact.dump(merged)
+                writes.append(rows.object_row(merged, data, first_seen, now))
                 changed.append(merged)
-                log.append(
-                    events.PendingEvent(events.UPDATE, merged, events.top_level_patch(old, merged))
-                )
+                patch = events.top_level_patch(old, merged)
+                log.append(events.PendingEvent(events.UPDATE, merged, patch, payload=data))
         tx.executemany(rows.UPSERT_OBJECT, writes)
         tx.executemany(rows.TOUCH_OBJECT, [(now, object_id) for object_id in touched])
         self._write_markings(tx, changed, existing.keys())
@@ -165,8 +165,8 @@ class SQLStore:
             )
         return found
 
-    def _load(self, tx: Tx, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
-        found: dict[str, tuple[str, str]] = {}
+    def _load(self, tx: Tx, ids: Sequence[str]) -> dict[str, tuple[Any, str]]:
+        found: dict[str, tuple[Any, str]] = {}
         for part in batched(ids, IN_BATCH):
             for object_id, data, first_seen in tx.fetchall(
                 "SELECT id, data, first_seen FROM objects WHERE id IN "
@@ -259,7 +259,7 @@ class SQLStore:
             "object_missing_refs",
         ):
             tx.execute(f"DELETE FROM {table} WHERE object_id = ?", (object_id,))
-        events.append(tx, [events.PendingEvent(events.DELETE, rows.from_json(row[0]))], provenance)
+        events.append(tx, [events.PendingEvent(events.DELETE, compact.load(row[0]))], provenance)
         return True
 
     def _shared(self, tx: Tx, object_id: str, source: str | None) -> bool:
@@ -282,7 +282,7 @@ class SQLStore:
                 f"WHERE o.id = ? AND {visible}",
                 [object_id, *params],
             )
-            data = readable(rows.from_json(row[0]), access) if row is not None else None
+            data = readable(compact.load(row[0]), access) if row is not None else None
             if row is None or data is None:
                 return None
             return StoredObject(
@@ -300,7 +300,7 @@ class SQLStore:
         (twins, ``stixflow.stix.twins``), never shown to a reader."""
         with self.db.read() as tx:
             found = self._load(tx, ids)
-        return {object_id: rows.from_json(data) for object_id, (data, _) in found.items()}
+        return {object_id: compact.load(data) for object_id, (data, _) in found.items()}
 
     def query(self, query: ObjectQuery, *, access: Access) -> Page:
         """A page of objects in id order; with ``text``, ranked (``store.search``) then by id."""
@@ -361,7 +361,7 @@ class SQLStore:
                 f"AND {visible} ORDER BY o.id",
                 [object_id, object_id, *params],
             )
-        return readable_all((rows.from_json(data) for (data,) in found), access)
+        return readable_all((compact.load(data) for (data,) in found), access)
 
     def count_by_type(self, *, access: Access) -> dict[str, int]:
         visible, params = visible_clause(access)
@@ -374,7 +374,7 @@ class SQLStore:
 
 
 def _twins_to_move(
-    incoming: Mapping[str, StixObject], existing: Mapping[str, tuple[str, str]]
+    incoming: Mapping[str, StixObject], existing: Mapping[str, tuple[Any, str]]
 ) -> dict[str, str]:
     """Incoming id -> twin id, for incoming objects whose held version is a twin (different
     authoritative external ids: ``stix.twins``) that reached the store under the same id
@@ -383,7 +383,7 @@ def _twins_to_move(
     for object_id, obj in incoming.items():
         if object_id not in existing:
             continue
-        if conflicting(rows.from_json(existing[object_id][0]), obj):
+        if conflicting(compact.load(existing[object_id][0]), obj):
             twin = twin_id(obj)
             if twin is not None and twin != object_id:
                 moved[object_id] = twin
@@ -410,18 +410,18 @@ def _new_row(
     ready = prepared.created(obj, now) if prepared is not None else None
     if ready is not None:
         return ready.row, ready.payload
-    data = rows.to_json(obj)
-    return rows.object_row(obj, data, now, now), events.pack(data.encode())
+    data = compact.dump(obj)
+    return rows.object_row(obj, data, now, now), data
 
 
-def _unreadable(existing: Mapping[str, tuple[str, str]], writer: Access | None) -> set[str]:
+def _unreadable(existing: Mapping[str, tuple[Any, str]], writer: Access | None) -> set[str]:
     """Stored objects ``writer`` may not read whole, so may not change."""
     if writer is None or writer.allowed_markings is None:
         return set()
     return {
         object_id
         for object_id, (data, _) in existing.items()
-        if not sees_whole(rows.from_json(data), writer)
+        if not sees_whole(compact.load(data), writer)
     }
 
 
@@ -433,10 +433,10 @@ def _still_matches(obj: StixObject, query: ObjectQuery) -> bool:
     return not (query.author and obj.get("created_by_ref") != query.author)
 
 
-def _readable_page(found: Iterable[str], query: ObjectQuery, access: Access) -> list[StixObject]:
+def _readable_page(found: Iterable[Any], query: ObjectQuery, access: Access) -> list[StixObject]:
     page = []
     for data in found:
-        stored = rows.from_json(data)
+        stored = compact.load(data)
         seen = readable(stored, access)
         if seen is not None and (seen is stored or _still_matches(seen, query)):
             page.append(seen)

@@ -18,7 +18,6 @@ resolves references only.
 
 from __future__ import annotations
 
-import zlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
@@ -27,7 +26,7 @@ import orjson
 
 from stixflow.db.base import Database
 from stixflow.stix.bundle import references
-from stixflow.store import rows
+from stixflow.store import compact, rows
 from stixflow.store.base import Access, StixObject
 from stixflow.store.events import Event
 from stixflow.store.sql import SQLStore
@@ -50,7 +49,7 @@ def event_of(row: Sequence[Any]) -> Event:
         kind=kind,
         object_id=object_id,
         object_type=object_type,
-        data=orjson.loads(zlib.decompress(bytes(data))),
+        data=compact.load(data),
         patch=orjson.loads(patch) if patch else None,
         source=source,
         user_id=user_id,
@@ -223,7 +222,7 @@ class StreamView:
             )
         if row is None or row[0] == DELETE:
             return None
-        previous: StixObject = orjson.loads(zlib.decompress(bytes(row[1])))
+        previous: StixObject = compact.load(row[1])
         return previous
 
     # -- dependencies --------------------------------------------------------------------
