@@ -26,6 +26,7 @@ from tests.support import LOOPBACK, TLP_AMBER, TLP_GREEN, malware, relationship
 BEFORE = 16
 SEEN = "2025-03-01T10:00:00.000Z"
 EVERYTHING = Access.everything()
+PATCH = '[{"op":"replace","path":"/relationship_type","value":"uses"}]'
 
 
 @pytest.fixture(params=PAIRS)
@@ -70,6 +71,12 @@ def write_old(settings: Settings, objects: list[dict], *, level: int) -> None:
                 "INSERT INTO object_creators (object_id, user_id, first_seen) VALUES (?, 'u1', ?)",
                 (obj["id"], SEEN),
             )
+            if obj["type"] == "relationship":  # and a later version with its JSON text patch
+                tx.execute(
+                    "INSERT INTO stream_events (kind, object_id, object_type, data, patch, "
+                    "source, user_id, created_at) VALUES ('update', ?, ?, ?, ?, 'feed', 'u1', ?)",
+                    (obj["id"], obj["type"], zlib.compress(text.encode(), level), PATCH, SEEN),
+                )
             for marking in obj.get("object_marking_refs", []):
                 tx.execute(
                     "INSERT INTO object_markings (object_id, marking_id) VALUES (?, ?)",
@@ -114,7 +121,9 @@ def test_rows_written_before_0017_read_search_update_and_delete(
         assert [obj["id"] for obj in found.objects] == [shown["id"]]
         assert store.query(ObjectQuery(marking=TLP_AMBER), access=EVERYTHING).objects == [hidden]
         assert store.relationships(shown["id"], access=EVERYTHING) == [edge]
-        assert [e.data for e in events.read_after(runtime.db, 0)] == [hidden, shown, edge]
+        log = events.read_after(runtime.db, 0)
+        assert [e.data for e in log] == [hidden, shown, edge, edge]
+        assert log[-1].patch == orjson.loads(PATCH)
 
         newer = {**shown, "description": "new body", "modified": "2025-06-01T00:00:00.000Z"}
         with runtime.db.transaction() as tx:

@@ -71,19 +71,47 @@ def test_concurrent_writers_leave_no_gap_behind_a_reader(pair: Pair, runtime: Ru
     assert len(seen) == len(set(seen)) == 45
 
 
-def test_payloads_are_the_packed_bodies_of_the_rows_they_wrote(runtime: Runtime) -> None:
+def test_the_latest_version_is_kept_once_in_its_row_earlier_ones_in_the_log(
+    runtime: Runtime,
+) -> None:
     small = malware("Small", description="x")
     large = malware("Large", description="a fairly repetitive description " * 200)
     write(runtime, [small, large])
+    logged = _payloads(runtime)
+    assert logged == {small["id"]: [b""], large["id"]: [b""]}  # both versions are in their rows
     with runtime.db.read() as tx:
-        logged = dict(tx.fetchall("SELECT object_id, data FROM stream_events"))
-        stored = dict(tx.fetchall("SELECT id, data FROM objects"))
-    for obj in (small, large):
-        raw = bytes(logged[obj["id"]])
-        assert raw == bytes(stored[obj["id"]])  # one packed body for the row and its event
-        assert orjson.dumps(obj) not in raw
-        assert len(raw) < len(orjson.dumps(obj)) * 2 // 3
-    assert [e.data for e in events.read_after(runtime.db, 0)] == [small, large]
+        stored = {key: bytes(value) for key, value in tx.fetchall("SELECT id, data FROM objects")}
+    assert orjson.dumps(large) not in stored[large["id"]]
+    assert len(stored[large["id"]]) < len(orjson.dumps(large)) // 4
+
+    newer = {**small, "description": "y", "modified": "2031-01-01T00:00:00.000Z"}
+    write(runtime, [newer])
+    logged = _payloads(runtime)
+    assert logged[small["id"]][0] == stored[small["id"]]  # the create got its version back
+    assert logged[small["id"]][1] == b""
+    assert runtime.store.delete(large["id"])
+    assert all(logged for logged in _payloads(runtime)[large["id"]])
+    log = events.read_after(runtime.db, 0)
+    assert [(e.kind, e.data) for e in log] == [
+        ("create", small),
+        ("create", large),
+        ("update", newer),
+        ("delete", large),
+    ]
+    assert log[2].patch == [
+        {"op": "replace", "path": "/description", "value": "y"},
+        {"op": "replace", "path": "/modified", "value": "2031-01-01T00:00:00.000Z"},
+    ]
+
+
+def _payloads(runtime: Runtime) -> dict[str, list[bytes]]:
+    found: dict[str, list[bytes]] = {}
+    with runtime.db.read() as tx:
+        for object_id, data in tx.fetchall(
+            "SELECT object_id, data FROM stream_events ORDER BY seq"
+        ):
+            found.setdefault(object_id, []).append(bytes(data))
+    return found
 
 
 @pytest.mark.parametrize("level", [0, 1])

@@ -4,11 +4,11 @@ Both hold one packed body: the object's JSON as a zlib stream (RFC 1950) deflate
 dictionary of ``zdict`` (its Adler-32 checksum, the DICTID, is in the stream's header). The same
 bytes serve the row and the create event of a new object, so a write compresses each object once.
 
-``unpack`` reads every form these columns ever held, so that a database written by an earlier
-version reads unchanged, whether or not its migration recompacted it:
+``unpack`` reads every form these columns (and event patches, packed alike) ever held, so that a
+database written by an earlier version reads unchanged, whether or not its rows were rewritten:
 
-- JSON text (``objects.data`` before migration 0017; on PostgreSQL the column became ``bytea``
-  and the text its UTF-8 bytes): anything starting with ``{``;
+- JSON text (``objects.data`` and event patches before migration 0017; on PostgreSQL these
+  columns became ``bytea`` and the text its UTF-8 bytes): anything starting with ``{`` or ``[``;
 - zlib streams without a dictionary (event payloads before 0017: level 0, stored blocks, under
   2 KiB, level 1 above);
 - zlib streams with a preset dictionary, found by the DICTID in their header.
@@ -43,7 +43,7 @@ def unpack(stored: str | bytes | memoryview) -> bytes:
     if isinstance(stored, str):
         return stored.encode()
     data = bytes(stored)
-    if data[:1] == b"{":
+    if data[:1] in (b"{", b"["):
         return data
     try:
         if len(data) > 6 and data[1] & _FDICT:
@@ -54,6 +54,12 @@ def unpack(stored: str | bytes | memoryview) -> bytes:
         return zlib.decompress(data)
     except zlib.error as exc:
         raise BackendError(f"a stored body does not decompress: {exc}") from exc
+
+
+def repack(stored: str | bytes | memoryview) -> bytes:
+    """A stored body in the packed form (already packed: as it is)."""
+    data = unpack(stored) if isinstance(stored, str) else bytes(stored)
+    return pack(data) if data[:1] in (b"{", b"[") else data
 
 
 def load(stored: str | bytes | memoryview) -> dict[str, Any]:

@@ -3,10 +3,14 @@
 Each write transaction appends its events at its very end while holding one log-wide lock, so
 the sequence numbers readers see grow in commit order: a reader resuming after ``seq`` never
 misses an event that committed later with a smaller number. Payloads are the object's version at
-that moment, packed like ``objects.data`` (``store.compact``: JSON deflated with a preset
-dictionary of STIX keys and values, the very bytes of the row the event wrote when there is
-one); updates also carry a top-level JSON Patch (RFC 6902) from the previous version. Payloads
-written before (plain zlib streams, stored or deflated) read as they did.
+that moment; updates also carry a top-level JSON Patch (RFC 6902) from the previous version.
+
+Storage (issue 18): payloads and patches are packed like ``objects.data`` (``store.compact``).
+The latest create or update of an object that is still there has an empty payload (``IN_ROW``):
+the version it wrote is the object's row, which every reader joins (``PAYLOAD``). Before that row
+changes or goes, ``keep_history`` gives the event its version back, in the same transaction, so
+a reader never finds an empty payload whose row holds a later version. Events written before
+(plain zlib payloads, JSON text patches) read as they did.
 """
 
 from __future__ import annotations
@@ -23,6 +27,16 @@ from stixflow.store.base import Provenance, StixObject
 
 CREATE, UPDATE, DELETE = "create", "update", "delete"
 LOG_LOCK = "stixflow:stream-events"
+IN_ROW = b""
+#: The payload of ``stream_events e``: its own, or its object's row for an ``IN_ROW`` event.
+PAYLOAD = (
+    "CASE WHEN length(e.data) = 0 THEN (SELECT o.data FROM objects o WHERE o.id = e.object_id) "
+    "ELSE e.data END"
+)
+COLUMNS = (
+    f"e.seq, e.kind, e.object_id, e.object_type, {PAYLOAD}, e.patch, e.source, e.user_id, "
+    "e.created_at"
+)
 
 
 @dataclass
@@ -79,7 +93,7 @@ def append(tx: Tx, events: Sequence[PendingEvent], provenance: Provenance) -> No
                 event.data["id"],
                 event.data["type"],
                 event.payload if event.payload is not None else compact.dump(event.data),
-                orjson.dumps(event.patch).decode() if event.patch is not None else None,
+                compact.pack(orjson.dumps(event.patch)) if event.patch is not None else None,
                 provenance.source,
                 provenance.user_id,
                 provenance.seen_at,
@@ -89,15 +103,23 @@ def append(tx: Tx, events: Sequence[PendingEvent], provenance: Provenance) -> No
     )
 
 
+def keep_history(tx: Tx, rows: Sequence[tuple[str, Any]]) -> None:
+    """Before the rows of ``(object id, stored body)`` change or go: the object's ``IN_ROW``
+    event, if any, gets that body (the version it wrote) as its own payload."""
+    tx.executemany(
+        "UPDATE stream_events SET data = ? WHERE object_id = ? AND length(data) = 0",
+        [(compact.repack(body), object_id) for object_id, body in rows],
+    )
+
+
 def read_after(db: Database, after: int, *, limit: int = 500) -> list[Event]:
     """Events with ``seq > after``, oldest first."""
     with db.read() as tx:
         found = tx.fetchall(
-            "SELECT seq, kind, object_id, object_type, data, patch, source, user_id, created_at "
-            "FROM stream_events WHERE seq > ? ORDER BY seq LIMIT ?",
+            f"SELECT {COLUMNS} FROM stream_events e WHERE e.seq > ? ORDER BY e.seq LIMIT ?",
             (after, limit),
         )
-    return [_event(row) for row in found]
+    return [event_of(row) for row in found]
 
 
 def last_seq(db: Database) -> int:
@@ -114,7 +136,8 @@ def seq_at(db: Database, moment: str) -> int:
     return int(value)
 
 
-def _event(row: Sequence[Any]) -> Event:
+def event_of(row: Sequence[Any]) -> Event:
+    """An ``Event`` from a row of ``COLUMNS``."""
     seq, kind, object_id, object_type, data, patch, source, user_id, created_at = row
     return Event(
         seq=int(seq),
@@ -122,7 +145,7 @@ def _event(row: Sequence[Any]) -> Event:
         object_id=object_id,
         object_type=object_type,
         data=compact.load(data),
-        patch=orjson.loads(patch) if patch else None,
+        patch=orjson.loads(compact.unpack(patch)) if patch is not None else None,
         source=source,
         user_id=user_id,
         created_at=created_at,

@@ -20,6 +20,7 @@ objects page of the web UI); each write's missing references are a warning on it
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from stixflow.db.base import Database, Tx, batched
 from stixflow.stix.bundle import is_identifier, rewrite_refs
@@ -123,6 +124,7 @@ class MissingRefs:
         tx.lock_keys(to_rewrite)
         log: list[events.PendingEvent] = []
         writes = []
+        replaced: list[tuple[str, Any]] = []
         for part in batched(to_rewrite, IN_BATCH):
             for object_id, data, first_seen in tx.fetchall(
                 "SELECT id, data, first_seen FROM objects WHERE id IN "
@@ -134,10 +136,13 @@ class MissingRefs:
                 new = rewrite_refs(old, id_map)
                 if new == old:
                     continue
-                data = compact.dump(new)
-                writes.append(rows.object_row(new, data, first_seen, provenance.seen_at))
+                writes.append(
+                    rows.object_row(new, compact.dump(new), first_seen, provenance.seen_at)
+                )
+                replaced.append((object_id, data))
                 patch = events.top_level_patch(old, new)
-                log.append(events.PendingEvent(events.UPDATE, new, patch, payload=data))
+                log.append(events.PendingEvent(events.UPDATE, new, patch, payload=events.IN_ROW))
+        events.keep_history(tx, replaced)
         tx.executemany(rows.UPSERT_OBJECT, writes)
         events.append(tx, log, provenance)
         return len(writes)

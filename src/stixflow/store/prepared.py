@@ -22,11 +22,10 @@ from stixflow.store.base import StixObject
 
 @dataclass(frozen=True)
 class PreparedObject:
-    """A new object's ``objects`` row and the payload of its ``create`` event."""
+    """A new object's ``objects`` row (its packed body is also its ``create`` event's)."""
 
     obj: StixObject
     row: tuple[Any, ...]
-    payload: bytes
 
 
 class PreparedWrite:
@@ -41,11 +40,10 @@ class PreparedWrite:
             self.wanted.add(obj["id"])
             self.wanted.update(top_level_refs(obj))
             try:
-                data = compact.dump(obj)
-                row = rows.object_row(obj, data, seen_at, seen_at)
+                row = rows.object_row(obj, compact.dump(obj), seen_at, seen_at)
             except (TypeError, ValueError):  # left to ``upsert``, where it fails that object
                 continue
-            self._entries[id(obj)] = PreparedObject(obj, row, data)
+            self._entries[id(obj)] = PreparedObject(obj, row)
 
     def covers(self, objects: Sequence[StixObject]) -> bool:
         """True when ``objects`` are the very objects this was prepared from, in order."""
@@ -54,7 +52,7 @@ class PreparedWrite:
         )
 
     def created(self, obj: StixObject, seen_at: str) -> PreparedObject | None:
-        """The prepared row and payload of ``obj`` when it is created at ``seen_at``."""
+        """The prepared row of ``obj`` when it is created at ``seen_at``."""
         entry = self._entries.get(id(obj))
         if entry is None or entry.obj is not obj or seen_at != self.seen_at:
             return None

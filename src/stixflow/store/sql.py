@@ -94,12 +94,12 @@ class SQLStore:
         touched: list[str] = []
         changed: list[StixObject] = []
         log: list[events.PendingEvent] = []
+        replaced: list[tuple[str, Any]] = []
         for object_id, obj in incoming.items():
             if object_id not in existing:
                 result.created += 1
-                row, payload = _new_row(obj, now, prepared)
-                writes.append(row)
-                log.append(events.PendingEvent(events.CREATE, obj, payload=payload))
+                writes.append(_new_row(obj, now, prepared))
+                log.append(events.PendingEvent(events.CREATE, obj, payload=events.IN_ROW))
                 changed.append(obj)
                 continue
             old_json, first_seen = existing[object_id]
@@ -110,11 +110,12 @@ class SQLStore:
                 touched.append(object_id)
             else:
                 result.updated += 1
-                data = compact.dump(merged)
-                writes.append(rows.object_row(merged, data, first_seen, now))
+                writes.append(rows.object_row(merged, compact.dump(merged), first_seen, now))
+                replaced.append((object_id, old_json))
                 changed.append(merged)
                 patch = events.top_level_patch(old, merged)
-                log.append(events.PendingEvent(events.UPDATE, merged, patch, payload=data))
+                log.append(events.PendingEvent(events.UPDATE, merged, patch, payload=events.IN_ROW))
+        events.keep_history(tx, replaced)
         tx.executemany(rows.UPSERT_OBJECT, writes)
         tx.executemany(rows.TOUCH_OBJECT, [(now, object_id) for object_id in touched])
         self._write_markings(tx, changed, existing.keys())
@@ -250,6 +251,7 @@ class SQLStore:
                 (object_id, provenance.source),
             )
             return False
+        events.keep_history(tx, [(object_id, row[0])])
         tx.execute("DELETE FROM objects WHERE id = ?", (object_id,))
         for table in (
             "object_markings",
@@ -259,7 +261,10 @@ class SQLStore:
             "object_missing_refs",
         ):
             tx.execute(f"DELETE FROM {table} WHERE object_id = ?", (object_id,))
-        events.append(tx, [events.PendingEvent(events.DELETE, compact.load(row[0]))], provenance)
+        gone = events.PendingEvent(
+            events.DELETE, compact.load(row[0]), payload=compact.repack(row[0])
+        )
+        events.append(tx, [gone], provenance)
         return True
 
     def _shared(self, tx: Tx, object_id: str, source: str | None) -> bool:
@@ -403,15 +408,12 @@ def _combine(objects: Sequence[StixObject]) -> dict[str, StixObject]:
     return combined
 
 
-def _new_row(
-    obj: StixObject, now: str, prepared: PreparedWrite | None
-) -> tuple[tuple[Any, ...], bytes]:
-    """A new object's row and create-event payload (prepared before the lock when possible)."""
+def _new_row(obj: StixObject, now: str, prepared: PreparedWrite | None) -> tuple[Any, ...]:
+    """A new object's row (prepared before the lock when possible)."""
     ready = prepared.created(obj, now) if prepared is not None else None
     if ready is not None:
-        return ready.row, ready.payload
-    data = compact.dump(obj)
-    return rows.object_row(obj, data, now, now), data
+        return ready.row
+    return rows.object_row(obj, compact.dump(obj), now, now)
 
 
 def _unreadable(existing: Mapping[str, tuple[Any, str]], writer: Access | None) -> set[str]:

@@ -16,7 +16,7 @@ from typing import Any
 from stixflow.db.base import Database, Tx
 from stixflow.errors import InvalidInput
 from stixflow.stix.timestamps import sort_key, to_millis
-from stixflow.store import compact
+from stixflow.store import compact, events
 from stixflow.store.base import Access, StixObject
 from stixflow.store.visibility import readable, visible_clause
 from stixflow.taxii.filters import ObjectFilter
@@ -180,7 +180,8 @@ def history_of(tx: Tx, object_id: str) -> list[Entry]:
     """Every version of an object since it was last (re)created, oldest first: one per distinct
     ``modified``, with the data last written for it and the time it was first added."""
     found = tx.fetchall(
-        "SELECT kind, created_at, data FROM stream_events WHERE object_id = ? ORDER BY seq",
+        f"SELECT e.kind, e.created_at, {events.PAYLOAD} FROM stream_events e "
+        "WHERE e.object_id = ? ORDER BY e.seq",
         (object_id,),
     )
     versions: dict[str, Entry] = {}

@@ -1,6 +1,7 @@
--- Bounded storage (issue 18). Object bodies and event payloads are now written packed
--- (store/compact.py: JSON deflated with a preset dictionary); rows written before keep their
--- form (JSON text, plain zlib streams) and read as they did, so no row is rewritten here.
+-- Bounded storage (issue 18). Object bodies, event payloads and patches are now written packed
+-- (store/compact.py: JSON deflated with a preset dictionary) into the same columns (a BLOB in
+-- a TEXT column stays a BLOB); rows written before keep their form (JSON text, plain zlib
+-- streams) and read as they did, so no row is rewritten here.
 --
 -- The tables keyed by (object_id, x) become WITHOUT ROWID tables clustered on that key: the
 -- key is stored once instead of twice (the table and its primary-key index). The indexes on
