@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from stixflow.cli.context import runtime_of
-from stixflow.db.space import Space, space
+from stixflow.db.space import Bodies, Space, bodies, space
 from stixflow.store import retention, search
 
 
@@ -21,7 +21,8 @@ def stats(ctx: click.Context) -> None:
     with runtime_of(ctx) as runtime:
         found = space(runtime.db)
         kept = retention.horizon(runtime.db)
-    for line in lines(found):
+        held = bodies(runtime.db)
+    for line in [*lines(found), *body_lines(held)]:
         click.echo(line)
     if kept is not None:
         click.echo(f"event history kept after event {kept.seq} ({kept.created_at})")
@@ -38,6 +39,15 @@ def lines(found: Space) -> list[str]:
         )
     out.append(f"{'database':<28} {'':>10} {'':>10} {'':>10} {_size(found.file_bytes):>10}")
     return out
+
+
+def body_lines(held: Bodies) -> list[str]:
+    return [
+        f"object bodies: {held.packed} packed, {held.text} JSON text (written before migration "
+        f"0017), {_size(held.body_bytes)} in all",
+        f"events: {held.events}, {held.events_in_row} of them with their version in the object's "
+        "row",
+    ]
 
 
 def _size(count: int) -> str:
