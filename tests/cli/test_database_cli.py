@@ -62,6 +62,8 @@ def test_stats_counts_bodies_written_before_0017(run, runtime: Runtime) -> None:
     out = run("db", "stats")
     assert "object bodies: 1 packed, 1 JSON text (written before migration 0017)" in out
     assert "events: 2, 1 of them with their version in the object's row" in out
+    assert run("db", "repack").strip() == "packed 1 object bodies and 0 events"
+    assert "object bodies: 2 packed, 0 JSON text" in run("db", "stats")
 
 
 def test_prune_events_then_stats_tell_where_history_starts(run, runtime: Runtime) -> None:

@@ -15,10 +15,10 @@ import pytest
 
 from stixflow.clock import now
 from stixflow.config import Settings, load_settings
-from stixflow.db import open_database
+from stixflow.db import open_database, space
 from stixflow.db.migrations import migrate
 from stixflow.runtime import open_runtime
-from stixflow.store import compact, events, rows
+from stixflow.store import compact, events, repack, rows
 from stixflow.store.base import Access, ObjectQuery, Provenance
 from tests.conftest import PAIRS, PG_ADMIN_URL, TEST_SECRET_KEY, _pg_url, require_service
 from tests.support import LOOPBACK, TLP_AMBER, TLP_GREEN, malware, relationship
@@ -141,5 +141,31 @@ def test_rows_written_before_0017_read_search_update_and_delete(
         deleted = events.read_after(runtime.db, 0)[-1]
         assert (deleted.kind, deleted.data) == ("delete", hidden)
         assert store.get(hidden["id"], access=EVERYTHING) is None
+    finally:
+        runtime.close()
+
+
+def test_repack_packs_what_was_written_before_0017_and_reads_the_same(blank: Settings) -> None:
+    objects = [
+        malware("Before", description="stored as JSON text " * 20),
+        relationship(f"malware--{uuid.uuid4()}", f"tool--{uuid.uuid4()}"),
+    ]
+    write_old(blank, objects, level=0)
+    runtime = open_runtime(blank)
+    try:
+        with runtime.db.transaction() as tx:  # and one object written since
+            runtime.store.upsert(tx, [malware("After")], provenance=Provenance(now(), None, "x"))
+        before = events.read_after(runtime.db, 0)
+        assert space.bodies(runtime.db).text == 2
+        assert repack.repack(runtime.db) == repack.Repacked(objects=2, events=3)
+        assert events.read_after(runtime.db, 0) == before
+        assert [runtime.store.get(o["id"], access=EVERYTHING).data for o in objects] == objects
+        held = space.bodies(runtime.db)
+        assert (held.packed, held.text, held.events_in_row) == (3, 0, 1)
+        with runtime.db.read() as tx:
+            stored = tx.fetchall("SELECT data, patch FROM stream_events")
+        assert all(compact.packed(d) or len(d) == 0 for d, _ in stored)
+        assert all(p is None or compact.packed(p) for _, p in stored)
+        assert repack.repack(runtime.db) == repack.Repacked()
     finally:
         runtime.close()

@@ -1,4 +1,4 @@
-"""``stixflow db stats|prune-events|rebuild-search``: the database's upkeep."""
+"""``stixflow db stats|prune-events|rebuild-search|repack``: the database's upkeep."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import click
 
 from stixflow.cli.context import runtime_of
 from stixflow.db.space import Bodies, Space, bodies, space
-from stixflow.store import retention, search
+from stixflow.store import repack, retention, search
 
 
 @click.group("db")
@@ -87,3 +87,13 @@ def rebuild_search(ctx: click.Context) -> None:
     with runtime_of(ctx) as runtime:
         search.rebuild(runtime.db)
     click.echo("search index rebuilt")
+
+
+@database.command("repack")
+@click.pass_context
+def repack_old_rows(ctx: click.Context) -> None:
+    """Pack the object bodies, event payloads and patches written before migration 0017 (they
+    read as they are; packed they take about half the room, which later writes reuse)."""
+    with runtime_of(ctx) as runtime:
+        done = repack.repack(runtime.db)
+    click.echo(f"packed {done.objects} object bodies and {done.events} events")
