@@ -1,4 +1,5 @@
-"""``stixflow db stats|prune-events|rebuild-search`` and ``objects list --text``, on every pair."""
+"""``stixflow db stats|prune-events|rebuild-search|repack`` and ``objects list --text``, on
+every pair."""
 
 from __future__ import annotations
 
