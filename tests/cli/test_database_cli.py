@@ -1,12 +1,15 @@
-"""``stixflow db stats|prune-events|rebuild-search`` and ``objects list --text``, on every pair."""
+"""``stixflow db stats|prune-events|rebuild-search|repack`` and ``objects list --text``, on
+every pair."""
 
 from __future__ import annotations
 
+import orjson
 import pytest
 from click.testing import CliRunner
 
 from stixflow.cli.main import cli
 from stixflow.runtime import Runtime
+from stixflow.store import rows
 from stixflow.store.base import Provenance
 from tests.conftest import Pair
 from tests.support import malware
@@ -34,13 +37,34 @@ def _write(runtime: Runtime, objects: list[dict], at: str) -> None:
 def test_stats_shows_what_takes_the_space(run, runtime: Runtime, pair: Pair) -> None:
     _write(runtime, [malware(f"Sample {n}", description="x" * 500) for n in range(50)], "2024")
     out = run("db", "stats").splitlines()
-    tables = {line.split()[0]: line.split() for line in out[1:-1]}
+    end = next(i for i, line in enumerate(out) if line.startswith("database"))
+    tables = {line.split()[0]: line.split() for line in out[1:end]}
     assert {"objects", "stream_events", "object_sources"} <= tables.keys()
     if runtime.db.dialect == "sqlite":
         assert "objects_fts" in tables  # the search index counted as one table
         assert not any(name.startswith("objects_fts_") for name in tables)
     assert int(tables["objects"][1]) == 50 or runtime.db.dialect == "postgresql"
-    assert out[-1].startswith("database")
+    # every body packed: 50 of about 700 bytes of JSON each, in well under 10 KiB
+    assert out[end + 1].startswith("object bodies: 50 packed, 0 JSON text")
+    held = out[end + 1].split(", ")[-1].removesuffix(" in all")
+    assert held.endswith(" B") or float(held.split()[0]) < 10
+    assert out[end + 2] == "events: 50, 50 of them with their version in the object's row"
+
+
+def test_stats_counts_bodies_written_before_0017(run, runtime: Runtime) -> None:
+    old, new = malware("Written before"), malware("Written now")
+    with runtime.db.transaction() as tx:
+        tx.execute(
+            f"INSERT INTO objects ({rows.OBJECT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            rows.object_row(old, orjson.dumps(old), "2024", "2024"),  # JSON, as before 0017
+        )
+    _write(runtime, [new], "2024")
+    _write(runtime, [{**new, "description": "v2", "modified": "2031-01-01T00:00:00.000Z"}], "2025")
+    out = run("db", "stats")
+    assert "object bodies: 1 packed, 1 JSON text (written before migration 0017)" in out
+    assert "events: 2, 1 of them with their version in the object's row" in out
+    assert run("db", "repack").strip() == "packed 1 object bodies and 0 events"
+    assert "object bodies: 2 packed, 0 JSON text" in run("db", "stats")
 
 
 def test_prune_events_then_stats_tell_where_history_starts(run, runtime: Runtime) -> None:

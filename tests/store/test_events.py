@@ -6,6 +6,7 @@ import threading
 import zlib
 
 import orjson
+import pytest
 
 from stixflow.clock import now
 from stixflow.runtime import Runtime, open_runtime
@@ -70,26 +71,52 @@ def test_concurrent_writers_leave_no_gap_behind_a_reader(pair: Pair, runtime: Ru
     assert len(seen) == len(set(seen)) == 45
 
 
-def test_small_payloads_are_stored_large_ones_deflated_all_one_zlib_format(
+def test_the_latest_version_is_kept_once_in_its_row_earlier_ones_in_the_log(
     runtime: Runtime,
 ) -> None:
     small = malware("Small", description="x")
     large = malware("Large", description="a fairly repetitive description " * 200)
     write(runtime, [small, large])
+    logged = _payloads(runtime)
+    assert logged == {small["id"]: [b""], large["id"]: [b""]}  # both versions are in their rows
     with runtime.db.read() as tx:
-        stored = dict(tx.fetchall("SELECT object_id, data FROM stream_events"))
-    small_raw, large_raw = bytes(stored[small["id"]]), bytes(stored[large["id"]])
-    # level 0 (stored blocks): the JSON is there as it is; the large one shrank
-    assert orjson.dumps(small) in small_raw
-    assert len(large_raw) < len(orjson.dumps(large)) // 4
-    # both are zlib streams, which is all that readers written before this ever assumed
-    assert orjson.loads(zlib.decompress(small_raw)) == small
-    assert orjson.loads(zlib.decompress(large_raw)) == large
-    assert [e.data for e in events.read_after(runtime.db, 0)] == [small, large]
+        stored = {key: bytes(value) for key, value in tx.fetchall("SELECT id, data FROM objects")}
+    assert orjson.dumps(large) not in stored[large["id"]]
+    assert len(stored[large["id"]]) < len(orjson.dumps(large)) // 4
+
+    newer = {**small, "description": "y", "modified": "2031-01-01T00:00:00.000Z"}
+    write(runtime, [newer])
+    logged = _payloads(runtime)
+    assert logged[small["id"]][0] == stored[small["id"]]  # the create got its version back
+    assert logged[small["id"]][1] == b""
+    assert runtime.store.delete(large["id"])
+    assert all(logged for logged in _payloads(runtime)[large["id"]])
+    log = events.read_after(runtime.db, 0)
+    assert [(e.kind, e.data) for e in log] == [
+        ("create", small),
+        ("create", large),
+        ("update", newer),
+        ("delete", large),
+    ]
+    assert log[2].patch == [
+        {"op": "replace", "path": "/description", "value": "y"},
+        {"op": "replace", "path": "/modified", "value": "2031-01-01T00:00:00.000Z"},
+    ]
 
 
-def test_events_written_compressed_before_still_read(runtime: Runtime) -> None:
-    """Rows from before the size threshold (every payload deflated) decode as they did."""
+def _payloads(runtime: Runtime) -> dict[str, list[bytes]]:
+    found: dict[str, list[bytes]] = {}
+    with runtime.db.read() as tx:
+        for object_id, data in tx.fetchall(
+            "SELECT object_id, data FROM stream_events ORDER BY seq"
+        ):
+            found.setdefault(object_id, []).append(bytes(data))
+    return found
+
+
+@pytest.mark.parametrize("level", [0, 1])
+def test_events_written_before_still_read(runtime: Runtime, level: int) -> None:
+    """Payloads of earlier versions (plain zlib: stored under 2 KiB, else level 1) decode."""
     old = malware("Old", description="written by an earlier version")
     with runtime.db.transaction() as tx:
         tx.execute(
@@ -99,7 +126,7 @@ def test_events_written_compressed_before_still_read(runtime: Runtime) -> None:
                 "create",
                 old["id"],
                 "malware",
-                zlib.compress(orjson.dumps(old), 1),
+                zlib.compress(orjson.dumps(old), level),
                 None,
                 "feed",
                 None,

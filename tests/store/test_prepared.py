@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import orjson
-
 from stixflow.clock import now
 from stixflow.config import load_settings
 from stixflow.runtime import Runtime, open_runtime
-from stixflow.store import events, rows
+from stixflow.store import compact, events, rows
 from stixflow.store.base import Provenance
 from stixflow.store.prepared import PreparedWrite
 from tests.support import TLP_GREEN, malware, relationship
@@ -17,14 +15,13 @@ from tests.support import TLP_GREEN, malware, relationship
 STAMP = "2024-05-01T12:00:00.000Z"
 
 
-def test_prepared_rows_and_payloads_are_those_upsert_computes() -> None:
+def test_prepared_rows_are_those_upsert_computes() -> None:
     objects = [malware("Emotet", object_marking_refs=[TLP_GREEN]), malware("Ryuk")]
     prepared = PreparedWrite(objects, seen_at=STAMP)
     for obj in objects:
         ready = prepared.created(obj, STAMP)
         assert ready is not None
-        assert ready.row == rows.object_row(obj, rows.to_json(obj), STAMP, STAMP)
-        assert ready.payload == events.pack(orjson.dumps(obj))
+        assert ready.row == rows.object_row(obj, compact.dump(obj), STAMP, STAMP)
     assert prepared.covers(objects) and not prepared.covers(objects[:1])
     assert not prepared.covers([dict(objects[0]), objects[1]])  # an equal copy is another dict
     assert prepared.created(dict(objects[0]), STAMP) is None

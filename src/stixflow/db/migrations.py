@@ -21,8 +21,9 @@ def available(dialect: str) -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
-def migrate(db: Database) -> list[str]:
-    """Apply every pending migration; return the names applied. Safe to run concurrently."""
+def migrate(db: Database, *, until: int | None = None) -> list[str]:
+    """Apply every pending migration (up to version ``until``, included, when given); return
+    the names applied. Safe to run concurrently."""
     applied_now: list[str] = []
     with db.transaction() as tx:
         if db.dialect == "postgresql":
@@ -33,7 +34,7 @@ def migrate(db: Database) -> list[str]:
         )
         done = {row[0] for row in tx.fetchall("SELECT version FROM schema_migrations")}
         for version, name, sql in available(db.dialect):
-            if version in done:
+            if version in done or (until is not None and version > until):
                 continue
             _run_script(tx, sql)
             tx.execute(

@@ -1,6 +1,9 @@
 """What takes the space in a database: bytes per table, its indexes beside it (``stixflow db
 stats``). SQLite counts pages (the ``dbstat`` table); PostgreSQL asks ``pg_table_size`` and
-``pg_indexes_size``. The FTS5 search index's shadow tables are counted as one, ``objects_fts``."""
+``pg_indexes_size``. The FTS5 search index's shadow tables are counted as one, ``objects_fts``.
+
+``bodies``: how the objects' bodies are kept (``store.compact``): packed, or JSON text written
+before migration 0017, and how many events keep their payload in their object's row."""
 
 from __future__ import annotations
 
@@ -29,6 +32,39 @@ class Space:
 
     tables: list[TableSpace]
     file_bytes: int
+
+
+@dataclass(frozen=True)
+class Bodies:
+    packed: int
+    text: int  # JSON text, written before migration 0017
+    body_bytes: int
+    events: int
+    events_in_row: int  # their payload is the object's row (``store.events.IN_ROW``)
+
+
+def bodies(db: Database) -> Bodies:
+    text = (  # starts with "{": JSON (SQLite: TEXT, PostgreSQL: its bytes since 0017)
+        "substr(CAST(data AS BLOB), 1, 1) = X'7B'"
+        if db.dialect == "sqlite"
+        else "get_byte(data, 0) = 123"
+    )
+    size = "length(CAST(data AS BLOB))" if db.dialect == "sqlite" else "octet_length(data)"
+    with db.read() as tx:
+        count, legacy, body_bytes = tx.fetchone(
+            f"SELECT COUNT(*), SUM(CASE WHEN {text} THEN 1 ELSE 0 END), SUM({size}) FROM objects"
+        )
+        events, in_row = tx.fetchone(
+            "SELECT COUNT(*), SUM(CASE WHEN length(data) = 0 THEN 1 ELSE 0 END) FROM stream_events"
+        )
+    legacy = int(legacy or 0)
+    return Bodies(
+        packed=int(count) - legacy,
+        text=legacy,
+        body_bytes=int(body_bytes or 0),
+        events=int(events),
+        events_in_row=int(in_row or 0),
+    )
 
 
 def space(db: Database) -> Space:

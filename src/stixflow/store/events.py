@@ -3,18 +3,18 @@
 Each write transaction appends its events at its very end while holding one log-wide lock, so
 the sequence numbers readers see grow in commit order: a reader resuming after ``seq`` never
 misses an event that committed later with a smaller number. Payloads are the object's version at
-that moment (JSON in a zlib stream); updates also carry a top-level JSON Patch (RFC 6902) from
-the previous version.
+that moment; updates also carry a top-level JSON Patch (RFC 6902) from the previous version.
 
-Payloads of ``COMPRESS_FROM_BYTES`` or more are deflated; smaller ones (most objects: a
-relationship is well under 1 KiB) are written as zlib level 0, stored blocks. Deflating them
-saved little room for much of a worker's time, and level 0 keeps the one format every reader
-decodes with ``zlib.decompress``, rows written before included.
+Storage (issue 18): payloads and patches are packed like ``objects.data`` (``store.compact``).
+The latest create or update of an object that is still there has an empty payload (``IN_ROW``):
+the version it wrote is the object's row, which every reader joins (``PAYLOAD``). Before that row
+changes or goes, ``keep_history`` gives the event its version back, in the same transaction, so
+a reader never finds an empty payload whose row holds a later version. Events written before
+(plain zlib payloads, JSON text patches) read as they did.
 """
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,12 +22,21 @@ from typing import Any
 import orjson
 
 from stixflow.db.base import Database, Tx
+from stixflow.store import compact
 from stixflow.store.base import Provenance, StixObject
 
 CREATE, UPDATE, DELETE = "create", "update", "delete"
 LOG_LOCK = "stixflow:stream-events"
-COMPRESSION = 1
-COMPRESS_FROM_BYTES = 2048
+IN_ROW = b""
+#: The payload of ``stream_events e``: its own, or its object's row for an ``IN_ROW`` event.
+PAYLOAD = (
+    "CASE WHEN length(e.data) = 0 THEN (SELECT o.data FROM objects o WHERE o.id = e.object_id) "
+    "ELSE e.data END"
+)
+COLUMNS = (
+    f"e.seq, e.kind, e.object_id, e.object_type, {PAYLOAD}, e.patch, e.source, e.user_id, "
+    "e.created_at"
+)
 
 
 @dataclass
@@ -83,8 +92,8 @@ def append(tx: Tx, events: Sequence[PendingEvent], provenance: Provenance) -> No
                 event.kind,
                 event.data["id"],
                 event.data["type"],
-                event.payload if event.payload is not None else pack(orjson.dumps(event.data)),
-                orjson.dumps(event.patch).decode() if event.patch is not None else None,
+                event.payload if event.payload is not None else compact.dump(event.data),
+                compact.pack(orjson.dumps(event.patch)) if event.patch is not None else None,
                 provenance.source,
                 provenance.user_id,
                 provenance.seen_at,
@@ -94,20 +103,23 @@ def append(tx: Tx, events: Sequence[PendingEvent], provenance: Provenance) -> No
     )
 
 
-def pack(payload: bytes) -> bytes:
-    """``payload`` as a zlib stream: deflated when large enough to gain from it, else stored."""
-    return zlib.compress(payload, COMPRESSION if len(payload) >= COMPRESS_FROM_BYTES else 0)
+def keep_history(tx: Tx, rows: Sequence[tuple[str, Any]]) -> None:
+    """Before the rows of ``(object id, stored body)`` change or go: the object's ``IN_ROW``
+    event, if any, gets that body (the version it wrote) as its own payload."""
+    tx.executemany(
+        "UPDATE stream_events SET data = ? WHERE object_id = ? AND length(data) = 0",
+        [(compact.repack(body), object_id) for object_id, body in rows],
+    )
 
 
 def read_after(db: Database, after: int, *, limit: int = 500) -> list[Event]:
     """Events with ``seq > after``, oldest first."""
     with db.read() as tx:
         found = tx.fetchall(
-            "SELECT seq, kind, object_id, object_type, data, patch, source, user_id, created_at "
-            "FROM stream_events WHERE seq > ? ORDER BY seq LIMIT ?",
+            f"SELECT {COLUMNS} FROM stream_events e WHERE e.seq > ? ORDER BY e.seq LIMIT ?",
             (after, limit),
         )
-    return [_event(row) for row in found]
+    return [event_of(row) for row in found]
 
 
 def last_seq(db: Database) -> int:
@@ -124,15 +136,16 @@ def seq_at(db: Database, moment: str) -> int:
     return int(value)
 
 
-def _event(row: Sequence[Any]) -> Event:
+def event_of(row: Sequence[Any]) -> Event:
+    """An ``Event`` from a row of ``COLUMNS``."""
     seq, kind, object_id, object_type, data, patch, source, user_id, created_at = row
     return Event(
         seq=int(seq),
         kind=kind,
         object_id=object_id,
         object_type=object_type,
-        data=orjson.loads(zlib.decompress(bytes(data))),
-        patch=orjson.loads(patch) if patch else None,
+        data=compact.load(data),
+        patch=orjson.loads(compact.unpack(patch)) if patch is not None else None,
         source=source,
         user_id=user_id,
         created_at=created_at,

@@ -20,12 +20,13 @@ objects page of the web UI); each write's missing references are a warning on it
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from stixflow.db.base import Database, Tx, batched
 from stixflow.stix.bundle import is_identifier, rewrite_refs
 from stixflow.stix.markings import TLP_NAME_BY_ID
 from stixflow.stix.repair import WARNING
-from stixflow.store import events, rows
+from stixflow.store import compact, events, rows
 from stixflow.store.base import Access, MissingRef, Provenance, StixObject
 from stixflow.store.prepared import top_level_refs
 from stixflow.store.visibility import visible_clause
@@ -123,23 +124,25 @@ class MissingRefs:
         tx.lock_keys(to_rewrite)
         log: list[events.PendingEvent] = []
         writes = []
+        replaced: list[tuple[str, Any]] = []
         for part in batched(to_rewrite, IN_BATCH):
             for object_id, data, first_seen in tx.fetchall(
                 "SELECT id, data, first_seen FROM objects WHERE id IN "
                 + self.db.in_clause(len(part)),
                 part,
             ):
-                old = rows.from_json(data)
+                old = compact.load(data)
                 id_map = {ref: aliases[ref] for ref in waiting[object_id] if ref in aliases}
                 new = rewrite_refs(old, id_map)
                 if new == old:
                     continue
                 writes.append(
-                    rows.object_row(new, rows.to_json(new), first_seen, provenance.seen_at)
+                    rows.object_row(new, compact.dump(new), first_seen, provenance.seen_at)
                 )
-                log.append(
-                    events.PendingEvent(events.UPDATE, new, events.top_level_patch(old, new))
-                )
+                replaced.append((object_id, data))
+                patch = events.top_level_patch(old, new)
+                log.append(events.PendingEvent(events.UPDATE, new, patch, payload=events.IN_ROW))
+        events.keep_history(tx, replaced)
         tx.executemany(rows.UPSERT_OBJECT, writes)
         events.append(tx, log, provenance)
         return len(writes)

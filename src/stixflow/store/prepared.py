@@ -1,12 +1,12 @@
 """A write's CPU work done before its transaction, so that the write lock is held for the SQL.
 
 ``SQLStore.upsert`` runs inside a write transaction: on SQLite that is the one lock every
-worker queues for. Walking each object's references and serialising each new object (its row,
-its JSON text, its live-stream payload) need nothing from the database, so ``PreparedWrite``
-does them beforehand. ``upsert`` uses an entry only for the very dict it was computed from and
-for the same ``seen_at``; anything else (an object rewritten through an alias found in the
-store, merged with its stored version, or combined with another version in the batch) is
-computed inside the transaction as before, so the result is the same either way.
+worker queues for. Walking each object's references and serialising each new object (its row
+and its packed body, which is also its live-stream payload) need nothing from the database, so
+``PreparedWrite`` does them beforehand. ``upsert`` uses an entry only for the very dict it was
+computed from and for the same ``seen_at``; anything else (an object rewritten through an alias
+found in the store, merged with its stored version, or combined with another version in the
+batch) is computed inside the transaction as before, so the result is the same either way.
 """
 
 from __future__ import annotations
@@ -16,17 +16,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from stixflow.store import events, rows
+from stixflow.store import compact, rows
 from stixflow.store.base import StixObject
 
 
 @dataclass(frozen=True)
 class PreparedObject:
-    """A new object's ``objects`` row and the payload of its ``create`` event."""
+    """A new object's ``objects`` row (its packed body is also its ``create`` event's)."""
 
     obj: StixObject
     row: tuple[Any, ...]
-    payload: bytes
 
 
 class PreparedWrite:
@@ -41,11 +40,10 @@ class PreparedWrite:
             self.wanted.add(obj["id"])
             self.wanted.update(top_level_refs(obj))
             try:
-                data = rows.to_json(obj)
-                row = rows.object_row(obj, data, seen_at, seen_at)
+                row = rows.object_row(obj, compact.dump(obj), seen_at, seen_at)
             except (TypeError, ValueError):  # left to ``upsert``, where it fails that object
                 continue
-            self._entries[id(obj)] = PreparedObject(obj, row, events.pack(data.encode()))
+            self._entries[id(obj)] = PreparedObject(obj, row)
 
     def covers(self, objects: Sequence[StixObject]) -> bool:
         """True when ``objects`` are the very objects this was prepared from, in order."""
@@ -54,7 +52,7 @@ class PreparedWrite:
         )
 
     def created(self, obj: StixObject, seen_at: str) -> PreparedObject | None:
-        """The prepared row and payload of ``obj`` when it is created at ``seen_at``."""
+        """The prepared row of ``obj`` when it is created at ``seen_at``."""
         entry = self._entries.get(id(obj))
         if entry is None or entry.obj is not obj or seen_at != self.seen_at:
             return None

@@ -1,23 +1,13 @@
-"""How a STIX object maps to the columns of the ``objects`` table."""
+"""How a STIX object maps to the columns of the ``objects`` table (``data``: the packed body,
+``store.compact``; the search columns are computed here, never read back from it)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
 from stixflow.store.search import search_names
 
 SEARCH_DESCRIPTION_CHARS = 2000
-
-
-def to_json(obj: dict[str, Any]) -> str:
-    return orjson.dumps(obj).decode()
-
-
-def from_json(text: str | bytes) -> dict[str, Any]:
-    value: dict[str, Any] = orjson.loads(text)
-    return value
 
 
 def endpoints(obj: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -42,7 +32,9 @@ def search_text(obj: dict[str, Any]) -> str | None:
     return text.lower() or None
 
 
-def object_row(obj: dict[str, Any], data: str, first_seen: str, last_seen: str) -> tuple[Any, ...]:
+def object_row(
+    obj: dict[str, Any], data: bytes, first_seen: str, last_seen: str
+) -> tuple[Any, ...]:
     source, target = endpoints(obj)
     name = obj.get("name") or obj.get("value")
     return (

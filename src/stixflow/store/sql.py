@@ -28,7 +28,7 @@ from stixflow.stix.granular import hiding_markings
 from stixflow.stix.merge import merge
 from stixflow.stix.timestamps import sort_key
 from stixflow.stix.twins import conflicting, twin_id
-from stixflow.store import events, rows, search
+from stixflow.store import compact, events, rows, search
 from stixflow.store.base import (
     Access,
     ObjectQuery,
@@ -101,16 +101,16 @@ class SQLStore:
         touched: list[str] = []
         changed: list[StixObject] = []
         log: list[events.PendingEvent] = []
+        replaced: list[tuple[str, Any]] = []
         for object_id, obj in incoming.items():
             if object_id not in existing:
                 result.created += 1
-                row, payload = _new_row(obj, now, prepared)
-                writes.append(row)
-                log.append(events.PendingEvent(events.CREATE, obj, payload=payload))
+                writes.append(_new_row(obj, now, prepared))
+                log.append(events.PendingEvent(events.CREATE, obj, payload=events.IN_ROW))
                 changed.append(obj)
                 continue
             old_json, first_seen = existing[object_id]
-            old = rows.from_json(old_json)
+            old = compact.load(old_json)
             merged = obj if overwrite else merge(old, obj, incoming_wins_ties=object_id in enriched)
             if object_id in enriched and merged != old:
                 merged = _new_version(merged, old, now)
@@ -119,11 +119,12 @@ class SQLStore:
                 touched.append(object_id)
             else:
                 result.updated += 1
-                writes.append(rows.object_row(merged, rows.to_json(merged), first_seen, now))
+                writes.append(rows.object_row(merged, compact.dump(merged), first_seen, now))
+                replaced.append((object_id, old_json))
                 changed.append(merged)
-                log.append(
-                    events.PendingEvent(events.UPDATE, merged, events.top_level_patch(old, merged))
-                )
+                patch = events.top_level_patch(old, merged)
+                log.append(events.PendingEvent(events.UPDATE, merged, patch, payload=events.IN_ROW))
+        events.keep_history(tx, replaced)
         tx.executemany(rows.UPSERT_OBJECT, writes)
         tx.executemany(rows.TOUCH_OBJECT, [(now, object_id) for object_id in touched])
         self._write_markings(tx, changed, existing.keys())
@@ -174,8 +175,8 @@ class SQLStore:
             )
         return found
 
-    def _load(self, tx: Tx, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
-        found: dict[str, tuple[str, str]] = {}
+    def _load(self, tx: Tx, ids: Sequence[str]) -> dict[str, tuple[Any, str]]:
+        found: dict[str, tuple[Any, str]] = {}
         for part in batched(ids, IN_BATCH):
             for object_id, data, first_seen in tx.fetchall(
                 "SELECT id, data, first_seen FROM objects WHERE id IN "
@@ -259,6 +260,7 @@ class SQLStore:
                 (object_id, provenance.source),
             )
             return False
+        events.keep_history(tx, [(object_id, row[0])])
         tx.execute("DELETE FROM objects WHERE id = ?", (object_id,))
         for table in (
             "object_markings",
@@ -268,7 +270,10 @@ class SQLStore:
             "object_missing_refs",
         ):
             tx.execute(f"DELETE FROM {table} WHERE object_id = ?", (object_id,))
-        events.append(tx, [events.PendingEvent(events.DELETE, rows.from_json(row[0]))], provenance)
+        gone = events.PendingEvent(
+            events.DELETE, compact.load(row[0]), payload=compact.repack(row[0])
+        )
+        events.append(tx, [gone], provenance)
         return True
 
     def _shared(self, tx: Tx, object_id: str, source: str | None) -> bool:
@@ -291,7 +296,7 @@ class SQLStore:
                 f"WHERE o.id = ? AND {visible}",
                 [object_id, *params],
             )
-            data = readable(rows.from_json(row[0]), access) if row is not None else None
+            data = readable(compact.load(row[0]), access) if row is not None else None
             if row is None or data is None:
                 return None
             return StoredObject(
@@ -309,7 +314,7 @@ class SQLStore:
         (twins, ``stixflow.stix.twins``), never shown to a reader."""
         with self.db.read() as tx:
             found = self._load(tx, ids)
-        return {object_id: rows.from_json(data) for object_id, (data, _) in found.items()}
+        return {object_id: compact.load(data) for object_id, (data, _) in found.items()}
 
     def query(self, query: ObjectQuery, *, access: Access) -> Page:
         """A page of objects in id order; with ``text``, ranked (``store.search``) then by id."""
@@ -370,7 +375,7 @@ class SQLStore:
                 f"AND {visible} ORDER BY o.id",
                 [object_id, object_id, *params],
             )
-        return readable_all((rows.from_json(data) for (data,) in found), access)
+        return readable_all((compact.load(data) for (data,) in found), access)
 
     def count_by_type(self, *, access: Access) -> dict[str, int]:
         visible, params = visible_clause(access)
@@ -383,7 +388,7 @@ class SQLStore:
 
 
 def _twins_to_move(
-    incoming: Mapping[str, StixObject], existing: Mapping[str, tuple[str, str]]
+    incoming: Mapping[str, StixObject], existing: Mapping[str, tuple[Any, str]]
 ) -> dict[str, str]:
     """Incoming id -> twin id, for incoming objects whose held version is a twin (different
     authoritative external ids: ``stix.twins``) that reached the store under the same id
@@ -392,7 +397,7 @@ def _twins_to_move(
     for object_id, obj in incoming.items():
         if object_id not in existing:
             continue
-        if conflicting(rows.from_json(existing[object_id][0]), obj):
+        if conflicting(compact.load(existing[object_id][0]), obj):
             twin = twin_id(obj)
             if twin is not None and twin != object_id:
                 moved[object_id] = twin
@@ -423,25 +428,22 @@ def _combine(objects: Sequence[StixObject]) -> dict[str, StixObject]:
     return combined
 
 
-def _new_row(
-    obj: StixObject, now: str, prepared: PreparedWrite | None
-) -> tuple[tuple[Any, ...], bytes]:
-    """A new object's row and create-event payload (prepared before the lock when possible)."""
+def _new_row(obj: StixObject, now: str, prepared: PreparedWrite | None) -> tuple[Any, ...]:
+    """A new object's row (prepared before the lock when possible)."""
     ready = prepared.created(obj, now) if prepared is not None else None
     if ready is not None:
-        return ready.row, ready.payload
-    data = rows.to_json(obj)
-    return rows.object_row(obj, data, now, now), events.pack(data.encode())
+        return ready.row
+    return rows.object_row(obj, compact.dump(obj), now, now)
 
 
-def _unreadable(existing: Mapping[str, tuple[str, str]], writer: Access | None) -> set[str]:
+def _unreadable(existing: Mapping[str, tuple[Any, str]], writer: Access | None) -> set[str]:
     """Stored objects ``writer`` may not read whole, so may not change."""
     if writer is None or writer.allowed_markings is None:
         return set()
     return {
         object_id
         for object_id, (data, _) in existing.items()
-        if not sees_whole(rows.from_json(data), writer)
+        if not sees_whole(compact.load(data), writer)
     }
 
 
@@ -453,10 +455,10 @@ def _still_matches(obj: StixObject, query: ObjectQuery) -> bool:
     return not (query.author and obj.get("created_by_ref") != query.author)
 
 
-def _readable_page(found: Iterable[str], query: ObjectQuery, access: Access) -> list[StixObject]:
+def _readable_page(found: Iterable[Any], query: ObjectQuery, access: Access) -> list[StixObject]:
     page = []
     for data in found:
-        stored = rows.from_json(data)
+        stored = compact.load(data)
         seen = readable(stored, access)
         if seen is not None and (seen is stored or _still_matches(seen, query)):
             page.append(seen)

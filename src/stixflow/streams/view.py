@@ -18,18 +18,16 @@ resolves references only.
 
 from __future__ import annotations
 
-import zlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
-import orjson
-
 from stixflow.db.base import Database
 from stixflow.stix.bundle import references
-from stixflow.store import rows
+from stixflow.store import compact, rows
 from stixflow.store.base import Access, StixObject
-from stixflow.store.events import Event
+from stixflow.store.events import COLUMNS as EVENT_COLUMNS
+from stixflow.store.events import PAYLOAD, Event, event_of
 from stixflow.store.sql import SQLStore
 from stixflow.store.visibility import readable
 from stixflow.streams.envelope import Flavour, opencti_body
@@ -40,22 +38,6 @@ MAX_SENT = 5000
 MAX_DEPTH = 2
 EDGE_TYPES = frozenset({"relationship", "sighting"})
 GRANULAR_PATH = "/granular_markings"
-EVENT_COLUMNS = "seq, kind, object_id, object_type, data, patch, source, user_id, created_at"
-
-
-def event_of(row: Sequence[Any]) -> Event:
-    seq, kind, object_id, object_type, data, patch, source, user_id, created_at = row
-    return Event(
-        seq=int(seq),
-        kind=kind,
-        object_id=object_id,
-        object_type=object_type,
-        data=orjson.loads(zlib.decompress(bytes(data))),
-        patch=orjson.loads(patch) if patch else None,
-        source=source,
-        user_id=user_id,
-        created_at=created_at,
-    )
 
 
 def payload(
@@ -217,13 +199,13 @@ class StreamView:
     def _previous(self, event: Event) -> StixObject | None:
         with self.db.read() as tx:
             row = tx.fetchone(
-                "SELECT kind, data FROM stream_events WHERE object_id = ? AND seq < ? "
-                "ORDER BY seq DESC LIMIT 1",
+                f"SELECT e.kind, {PAYLOAD} FROM stream_events e "
+                "WHERE e.object_id = ? AND e.seq < ? ORDER BY e.seq DESC LIMIT 1",
                 (event.object_id, event.seq),
             )
         if row is None or row[0] == DELETE:
             return None
-        previous: StixObject = orjson.loads(zlib.decompress(bytes(row[1])))
+        previous: StixObject = compact.load(row[1])
         return previous
 
     # -- dependencies --------------------------------------------------------------------

@@ -10,16 +10,13 @@ version per distinct ``modified``.
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 from typing import Any
-
-import orjson
 
 from stixflow.db.base import Database, Tx
 from stixflow.errors import InvalidInput
 from stixflow.stix.timestamps import sort_key, to_millis
-from stixflow.store import rows
+from stixflow.store import compact, events
 from stixflow.store.base import Access, StixObject
 from stixflow.store.visibility import readable, visible_clause
 from stixflow.taxii.filters import ObjectFilter
@@ -155,11 +152,11 @@ class CollectionReader:
         self, tx: Tx, found: list[Any], match: Match, added_after: str | None
     ) -> list[Entry]:
         if match.last_only:
-            entries = [Entry(rows.from_json(data), taxii_time(added)) for _, added, data in found]
+            entries = [Entry(compact.load(data), taxii_time(added)) for _, added, data in found]
             return self._readable(entries)
         entries = []
         for _, _, data in found:
-            history = history_of(tx, rows.from_json(data)["id"])
+            history = history_of(tx, compact.load(data)["id"])
             chosen = select_versions(history, match.versions)
             entries.extend(
                 entry
@@ -183,7 +180,8 @@ def history_of(tx: Tx, object_id: str) -> list[Entry]:
     """Every version of an object since it was last (re)created, oldest first: one per distinct
     ``modified``, with the data last written for it and the time it was first added."""
     found = tx.fetchall(
-        "SELECT kind, created_at, data FROM stream_events WHERE object_id = ? ORDER BY seq",
+        f"SELECT e.kind, e.created_at, {events.PAYLOAD} FROM stream_events e "
+        "WHERE e.object_id = ? ORDER BY e.seq",
         (object_id,),
     )
     versions: dict[str, Entry] = {}
@@ -191,7 +189,7 @@ def history_of(tx: Tx, object_id: str) -> list[Entry]:
         if kind == "delete":
             versions.clear()
             continue
-        obj = orjson.loads(zlib.decompress(bytes(data)))
+        obj = compact.load(data)
         key = str(obj.get("modified") or obj.get("created") or added)
         first = versions[key].date_added if key in versions else taxii_time(added)
         versions[key] = Entry(obj, first)
