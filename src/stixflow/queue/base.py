@@ -99,5 +99,10 @@ class Queue(abc.ABC):
     def delete(self, queue: str) -> None:
         """Remove the queue and its messages."""
 
+    def keepalive(self) -> None:
+        """Answer the broker between the parts of a long batch (heartbeats, messages it pushed
+        ahead); nothing to do for a queue that pushes nothing."""
+        return None
+
     @abc.abstractmethod
     def close(self) -> None: ...

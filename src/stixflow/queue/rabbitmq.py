@@ -121,6 +121,15 @@ class RabbitMQQueue(Queue):
         taken, self._buffer = self._buffer[:limit], self._buffer[limit:]
         return taken
 
+    def keepalive(self) -> None:
+        """Read what the broker pushed ahead into this instance's buffer and answer its
+        heartbeats: a worker busy with a large batch otherwise leaves them in the socket, and the
+        broker, unable to write for ``send_timeout``, closes the connection."""
+        if self._conn is None or not self._conn.is_open:
+            return
+        with self._guard() as chan:
+            chan.connection.process_data_events(time_limit=0)
+
     def ack_many(self, deliveries: Sequence[Delivery]) -> None:
         """One ``basic.ack`` with ``multiple`` when the deliveries are exactly every one still
         unsettled up to the highest of them (a worker's batch, acked in order); else one each."""

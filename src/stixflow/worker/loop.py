@@ -11,7 +11,7 @@ from stixflow.connectors.bridge import as_user, connector_user, import_message
 from stixflow.connectors.opencti import is_push_message
 from stixflow.connectors.records import ConnectorRecords
 from stixflow.db.base import Tx
-from stixflow.errors import InvalidBundle, StixflowError
+from stixflow.errors import InvalidBundle, StixflowError, TransientBackendError
 from stixflow.logs import log_context
 from stixflow.queue.base import Delivery
 from stixflow.queue.message import ImportMessage
@@ -24,6 +24,9 @@ log = logging.getLogger("stixflow.worker")
 
 REFRESH_QUEUES_SECONDS = 5.0
 MAX_BACKOFF_SECONDS = 30.0
+#: pauses after a lost connection before the worker goes on (doubling up to the maximum)
+RECONNECT_PAUSE = 0.5
+MAX_RECONNECT_PAUSE = 10.0
 
 
 def backoff(attempts: int) -> float:
@@ -56,9 +59,18 @@ class Worker:
         log.info("%s started", self.name)
         heartbeat = HeartbeatWriter(self.runtime.db, self.name)
         try:
+            pause = RECONNECT_PAUSE
             while not stop.is_set():
                 heartbeat.beat(self.handled)
-                self.run_once(timeout=poll)
+                try:
+                    self.run_once(timeout=poll)
+                except TransientBackendError as exc:
+                    # a lost broker or database connection: what was not acked comes again
+                    log.warning("%s: %s; going on in %.1f s", self.name, exc, pause)
+                    stop.wait(pause)
+                    pause = min(pause * 2, MAX_RECONNECT_PAUSE)
+                else:
+                    pause = RECONNECT_PAUSE
         finally:
             heartbeat.stop()
         log.info("%s stopped after %d messages", self.name, self.handled)
@@ -79,6 +91,7 @@ class Worker:
         ready = [(d, p) for d in deliveries if (p := self._prepare(d)) is not None]
         for batch in self._split(ready):
             self._apply_batch(batch)
+            self.runtime.queue.keepalive()
         self.handled += len(deliveries)
         return True
 
