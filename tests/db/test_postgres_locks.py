@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
+from stixflow.db.base import Tx
 from stixflow.db.postgres import ONE_BY_ONE, PostgresDatabase
 
 
@@ -22,7 +23,12 @@ def db(pg_database: str) -> Iterator[PostgresDatabase]:
 
 def advisory_locks(db: PostgresDatabase) -> int:
     with db.read() as tx:
-        return int(tx.scalar("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory'"))
+        return int(
+            tx.scalar(
+                "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
+                "(SELECT oid FROM pg_database WHERE datname = current_database())"
+            )
+        )
 
 
 def test_a_transaction_locks_more_keys_than_the_lock_table_holds(db: PostgresDatabase) -> None:
@@ -37,22 +43,16 @@ def test_a_transaction_locks_more_keys_than_the_lock_table_holds(db: PostgresDat
     assert advisory_locks(db) == 0
 
 
-def wait_for(what: threading.Event, seconds: float = 0.5) -> bool:
-    return what.wait(seconds)
-
-
-@pytest.mark.parametrize("first_size", [1, 5_000], ids=["few keys", "many keys"])
-@pytest.mark.parametrize("second_size", [1, 5_000], ids=["few keys", "many keys"])
-def test_a_writer_on_the_same_key_waits_for_the_holder(
-    db: PostgresDatabase, first_size: int, second_size: int
+def assert_second_waits(
+    db: PostgresDatabase, first: Callable[[Tx], None], second: list[str]
 ) -> None:
-    first = ["shared-key", *(f"a-{n}" for n in range(first_size - 1))]
-    second = ["shared-key", *(f"b-{n}" for n in range(second_size - 1))]
+    """A transaction locking ``second`` waits while another holds what ``first`` locked, and
+    goes on once it commits."""
     holding, release, locked = threading.Event(), threading.Event(), threading.Event()
 
     def hold() -> None:
         with db.transaction() as tx:
-            tx.lock_keys(first)
+            first(tx)
             holding.set()
             release.wait(10)
 
@@ -66,11 +66,21 @@ def test_a_writer_on_the_same_key_waits_for_the_holder(
     assert holding.wait(10)
     taker = threading.Thread(target=take)
     taker.start()
-    assert not wait_for(locked), "a second writer took a key the first holds"
+    assert not locked.wait(0.5), "a second writer took a key the first holds"
     release.set()
-    assert wait_for(locked, 10)
+    assert locked.wait(10)
     holder.join(10)
     taker.join(10)
+
+
+@pytest.mark.parametrize("first_size", [1, 5_000], ids=["few keys", "many keys"])
+@pytest.mark.parametrize("second_size", [1, 5_000], ids=["few keys", "many keys"])
+def test_a_writer_on_the_same_key_waits_for_the_holder(
+    db: PostgresDatabase, first_size: int, second_size: int
+) -> None:
+    first = ["shared-key", *(f"a-{n}" for n in range(first_size - 1))]
+    second = ["shared-key", *(f"b-{n}" for n in range(second_size - 1))]
+    assert_second_waits(db, lambda tx: tx.lock_keys(first), second)
 
 
 def test_writers_on_different_keys_do_not_wait_for_each_other(db: PostgresDatabase) -> None:
@@ -94,32 +104,13 @@ def test_writers_on_different_keys_do_not_wait_for_each_other(db: PostgresDataba
 
 
 def test_a_lock_taken_in_an_undone_savepoint_is_taken_again(db: PostgresDatabase) -> None:
-    holding, release, locked = threading.Event(), threading.Event(), threading.Event()
+    def first(tx: Tx) -> None:
+        try:
+            with tx.savepoint():
+                tx.lock_keys([f"k-{n}" for n in range(5_000)])  # the whole store
+                raise RuntimeError("undone")
+        except RuntimeError:
+            pass
+        tx.lock_keys(["k-1"])  # must lock again: the savepoint released it
 
-    def hold() -> None:
-        with db.transaction() as tx:
-            try:
-                with tx.savepoint():
-                    tx.lock_keys([f"k-{n}" for n in range(5_000)])  # the whole store
-                    raise RuntimeError("undone")
-            except RuntimeError:
-                pass
-            tx.lock_keys(["k-1"])  # must lock again: the savepoint released it
-            holding.set()
-            release.wait(10)
-
-    def take() -> None:
-        with db.transaction() as tx:
-            tx.lock_keys(["k-1"])
-            locked.set()
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    assert holding.wait(10)
-    taker = threading.Thread(target=take)
-    taker.start()
-    assert not wait_for(locked)
-    release.set()
-    assert wait_for(locked, 10)
-    holder.join(10)
-    taker.join(10)
+    assert_second_waits(db, first, ["k-1"])
