@@ -18,11 +18,11 @@ from pathlib import Path
 
 import bench
 from bench.backends import fresh_settings, scratch_dir, worker_env
-from bench.submitter import POLL_SECONDS, STALLED_EXIT, Stalled
+from bench.submitter import POLL_SECONDS, STALLED_EXIT, Stalled, wait_complete
 from bench.workers import WorkerError, WorkerPool
 from stixflow.config import Settings
 from stixflow.pipeline.submit import DEFAULT_SOURCE
-from stixflow.pipeline.works import COMPLETE, Work
+from stixflow.pipeline.works import Work
 from stixflow.runtime import Runtime, open_runtime
 from stixflow.store.base import Access
 
@@ -143,16 +143,4 @@ def wait_for_work(
 ) -> Work:
     """Wait for a work to complete; ``Stalled`` when it makes no progress for ``stall`` seconds,
     ``WorkerError`` when a worker of ``pool`` died."""
-    last, changed = -1, time.monotonic()
-    while True:
-        work = runtime.works.get(work_id)
-        if work is None:
-            raise Stalled(f"work {work_id} disappeared")
-        if work.status == COMPLETE:
-            return work
-        if work.done != last:
-            last, changed = work.done, time.monotonic()
-        elif time.monotonic() - changed > stall:
-            raise Stalled(f"no progress for {stall:.0f}s at {work.done}/{work.expected}")
-        pool.check_alive()
-        time.sleep(poll)
+    return wait_complete(runtime, work_id, poll=poll, stall=stall, check=pool.check_alive)

@@ -18,6 +18,7 @@ import gc
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,7 @@ def timed_import(
     if profiler is not None:
         profiler.disable()
     submit_s = time.perf_counter() - started
-    final = wait_complete(runtime, work)
+    final = wait_complete(runtime, work.id)
     wall_s = time.perf_counter() - started
     if profiler is not None and profile is not None:
         profiler.dump_stats(profile)
@@ -66,22 +67,30 @@ def timed_import(
     }
 
 
-def wait_complete(runtime: Runtime, work: Work) -> Work:
-    """Poll the work until it is complete; raise :class:`Stalled` if it stops progressing."""
+def wait_complete(
+    runtime: Runtime,
+    work_id: str,
+    *,
+    poll: float = POLL_SECONDS,
+    stall: float = STALL_SECONDS,
+    check: Callable[[], None] | None = None,
+) -> Work:
+    """Poll the work until it is complete; raise :class:`Stalled` when it makes no progress for
+    ``stall`` seconds. ``check`` runs between polls (it raises to give up sooner)."""
     last_done, last_change = -1, time.monotonic()
     while True:
-        current = runtime.works.get(work.id)
+        current = runtime.works.get(work_id)
         if current is None:
-            raise Stalled(f"work {work.id} disappeared")
+            raise Stalled(f"work {work_id} disappeared")
         if current.status == COMPLETE:
             return current
         if current.done != last_done:
             last_done, last_change = current.done, time.monotonic()
-        elif time.monotonic() - last_change > STALL_SECONDS:
-            raise Stalled(
-                f"no progress for {STALL_SECONDS:.0f}s at {current.done}/{current.expected}"
-            )
-        time.sleep(POLL_SECONDS)
+        elif time.monotonic() - last_change > stall:
+            raise Stalled(f"no progress for {stall:.0f}s at {current.done}/{current.expected}")
+        if check is not None:
+            check()
+        time.sleep(poll)
 
 
 def main(argv: list[str] | None = None) -> None:
