@@ -3,10 +3,14 @@
 Copy 0 is the corpora as they are; copy ``k`` renames every id (a UUIDv5 of ``k`` and the old
 id, references rewritten alike) and every name, value and alias (`` #k`` appended), so copies
 never merge and text searches find each copy's names. Objects come in a fixed order, copy after
-copy, cut at the size asked for: within a copy, ordered by a hash of their original id, so that
-every slice of the store holds the same mix of kinds (a slice's import rate then depends on the
-size of the store it lands in, not on what it happens to hold).
+copy: within a copy, ordered by a hash of their original id.
 Marking definitions are shared by every copy (never renamed).
+
+The store is imported a whole copy at a time (``slices``), as issue 18 describes it ("imported
+one copy after the other"): every slice holds the same mix of kinds and its own references, so
+a slice's import rate depends on the size of the store it lands in, not on what it holds. (Cut
+at fixed sizes, a slice ended inside a copy: its last objects waited for references that only
+the next slice brought, and every slice but the first paid for relinking the one before.)
 """
 
 from __future__ import annotations
@@ -114,12 +118,18 @@ def _new_id(value: str, copy: int) -> str:
     return f"{kind}--{uuid.uuid5(NAMESPACE, f'{copy}:{value}')}"
 
 
-def slices(items: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
-    part: list[dict[str, Any]] = []
-    for item in items:
-        part.append(item)
-        if len(part) == size:
-            yield part
-            part = []
-    if part:
-        yield part
+def slices(data_dir: Path, size: int, parts: int) -> Iterator[list[dict[str, Any]]]:
+    """The store, slice by slice: whole copies, one a slice, as many as it takes to hold at
+    least ``size`` objects; below the size of one copy, its first ``size`` objects in ``parts``
+    slices (a smoke run)."""
+    base = originals(data_dir)
+    if size < len(base):
+        part = max(1, -(-size // parts))
+        for start in range(0, size, part):
+            yield base[start : min(start + part, size)]
+        return
+    for copy in range(-(-size // len(base))):
+        if copy == 0:
+            yield base
+        else:
+            yield [renamed(obj, copy) for obj in base if obj["type"] not in KEEP]

@@ -134,3 +134,25 @@ def test_delete_removes_object_and_its_alias(runtime: Runtime) -> None:
     assert runtime.store.delete("malware--22222222-2222-4222-8222-222222222222")
     assert runtime.store.get(obj["id"], access=Access.everything()) is None
     assert not runtime.store.delete(obj["id"])
+
+
+def test_a_type_filter_keeps_that_type_only_even_when_another_type_starts_with_its_name(
+    runtime: Runtime,
+) -> None:
+    # on SQLite a type is a range of ids ("attack--" to "attack-."): "attack-pattern--…",
+    # "x-mitre-tactic-x--…" or "attack-" followed by anything else must stay out
+    kinds = ("attack", "attack-pattern", "x-mitre-tactic", "x-mitre-tactic-x", "attac")
+    written = [sdo(kind, f"{kind} {n}") for kind in kinds for n in range(3)]
+    write(runtime, written)
+    everything = Access.everything()
+    for kind in kinds:
+        page = runtime.store.query(ObjectQuery(types=(kind,), limit=100), access=everything)
+        assert sorted(obj["id"] for obj in page.objects) == sorted(
+            obj["id"] for obj in written if obj["type"] == kind
+        )
+    both = runtime.store.query(ObjectQuery(types=kinds[:2], limit=2), access=everything)
+    rest = runtime.store.query(
+        ObjectQuery(types=kinds[:2], limit=100, cursor=both.next_cursor), access=everything
+    )
+    assert len(both.objects) + len(rest.objects) == 6
+    assert runtime.store.count_by_type(access=everything) == {kind: 3 for kind in kinds}

@@ -96,6 +96,9 @@ def test_sources_labels_and_creators(runtime: Runtime) -> None:
         second["id"]: ["connector-x"],
     }
     assert {"connector-x", "import"} <= set(stats.known_sources(runtime.db))
+    runtime.store.delete(second["id"])
+    runtime.store.delete(first["id"])
+    assert {"connector-x", "import"} <= set(stats.known_sources(runtime.db))  # ever delivered
     assert stats.source_labels(runtime.db, ["connector-x", "import", "odd"]) == {
         "connector-x": "Connector: MITRE",
         "import": "Bundle uploads (import)",

@@ -211,12 +211,17 @@ class SQLStore:
 
     def _write_provenance(self, tx: Tx, ids: Sequence[str], provenance: Provenance) -> None:
         now = provenance.seen_at
-        if provenance.source:
+        if provenance.source and ids:
             tx.executemany(
                 "INSERT INTO object_sources (object_id, source, first_seen, last_seen) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT (object_id, source) "
                 "DO UPDATE SET last_seen = excluded.last_seen",
                 [(object_id, provenance.source, now, now) for object_id in ids],
+            )
+            tx.execute(
+                "INSERT INTO known_sources (source, first_seen) VALUES (?, ?) "
+                "ON CONFLICT (source) DO NOTHING",
+                (provenance.source, now),
             )
         if provenance.user_id:
             tx.executemany(
@@ -357,7 +362,7 @@ class SQLStore:
         visible, visible_params = visible_clause(access)
         clauses.append(visible)
         params.extend(visible_params)
-        for clause, values in _filters(query, self.db.in_clause):
+        for clause, values in _filters(query, self.db):
             clauses.append(clause)
             params.extend(values)
         if query.text:
@@ -379,10 +384,11 @@ class SQLStore:
 
     def count_by_type(self, *, access: Access) -> dict[str, int]:
         visible, params = visible_clause(access)
+        # SQLite has no index on type (migration 0019): the type is the id's head
+        kind = "substr(o.id, 1, instr(o.id, '--') - 1)" if self.db.dialect == "sqlite" else "o.type"
         with self.db.read() as tx:
             found = tx.fetchall(
-                f"SELECT o.type, COUNT(*) FROM objects o WHERE {visible} GROUP BY o.type",
-                params,
+                f"SELECT {kind}, COUNT(*) FROM objects o WHERE {visible} GROUP BY 1", params
             )
         return {object_type: int(count) for object_type, count in found}
 
@@ -469,10 +475,11 @@ def _column(tx: Tx, select: str, object_id: str) -> list[str]:
     return sorted(row[0] for row in tx.fetchall(f"{select} WHERE object_id = ?", (object_id,)))
 
 
-def _filters(query: ObjectQuery, in_clause: Any) -> list[tuple[str, list[Any]]]:
+def _filters(query: ObjectQuery, db: Database) -> list[tuple[str, list[Any]]]:
     found: list[tuple[str, list[Any]]] = []
+    in_clause = db.in_clause
     if query.types:
-        found.append((f"o.type IN {in_clause(len(query.types))}", list(query.types)))
+        found.append(type_clause(db.dialect, query.types))
     if query.ids:
         found.append((f"o.id IN {in_clause(len(query.ids))}", list(query.ids)))
     if query.author:
@@ -490,6 +497,16 @@ def _filters(query: ObjectQuery, in_clause: Any) -> list[tuple[str, list[Any]]]:
     if query.creator:
         found.append((_exists("object_creators", "user_id"), [query.creator]))
     return found
+
+
+def type_clause(dialect: str, types: Sequence[str]) -> tuple[str, list[Any]]:
+    """Objects of ``types``. On SQLite, ids compare as bytes and start with their type
+    (``attack-pattern--…``): each type is a range of the primary key (no index on ``type``,
+    migration 0019); ``--`` to ``-.`` holds exactly the ids ``<type>--…``."""
+    if dialect != "sqlite":
+        return f"o.type IN ({', '.join('?' * len(types))})", list(types)
+    ranges = " OR ".join("(o.id >= ? AND o.id < ?)" for _ in types)
+    return f"({ranges})", [bound for kind in types for bound in (f"{kind}--", f"{kind}-.")]
 
 
 def _exists(table: str, column: str) -> str:

@@ -165,7 +165,7 @@ def sources_of(db: Database, object_ids: Sequence[str]) -> dict[str, list[str]]:
 def known_sources(db: Database) -> list[str]:
     """Every source that ever delivered an object."""
     with db.read() as tx:
-        return [row[0] for row in tx.fetchall("SELECT DISTINCT source FROM object_sources")]
+        return [row[0] for row in tx.fetchall("SELECT source FROM known_sources ORDER BY source")]
 
 
 #: Where a source's readable name is kept: (table, column holding the source, label expression).
