@@ -8,15 +8,18 @@ returns, whatever the index does underneath.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
 import orjson
 import pytest
 
 from stixflow.clock import now
+from stixflow.db.base import Tx
 from stixflow.runtime import Runtime
+from stixflow.store import search
 from stixflow.store.base import Access, ObjectQuery, Provenance
-from stixflow.store.search import like_pattern, text_clause
-from tests.support import TLP_AMBER, TLP_GREEN, malware
+from stixflow.store.search import like_pattern, rank_sql, text_clause
+from tests.support import TLP_AMBER, TLP_GREEN, malware, relationship, sdo
 
 QUERIES = [
     "apt41",  # a name and an alias
@@ -130,15 +133,136 @@ def test_a_reader_never_finds_what_its_markings_hide(runtime: Runtime) -> None:
     assert set(_search(runtime, "wolf")) == {hidden["id"], shown["id"]}
 
 
-def test_a_search_is_answered_from_the_text_index(runtime: Runtime) -> None:
-    clause, params = text_clause(runtime.db.dialect, "sandworm")
-    with runtime.db.read() as tx:
-        if runtime.db.dialect == "postgresql":
-            tx.execute("SET LOCAL enable_seqscan = off")  # an empty table is cheaper to scan
-            plan = tx.fetchall(f"EXPLAIN SELECT o.id FROM objects o WHERE {clause}", params)
-        else:
+def test_a_search_is_answered_from_the_text_index(loaded: Runtime) -> None:
+    clause, params = text_clause(loaded.db.dialect, "sandworm")
+    if loaded.db.dialect == "sqlite":
+        with loaded.db.read() as tx:
             plan = tx.fetchall(
                 f"EXPLAIN QUERY PLAN SELECT o.id FROM objects o WHERE {clause}", params
             )
-    text = " ".join(str(part) for row in plan for part in row)
-    assert ("objects_search_trgm" if runtime.db.dialect == "postgresql" else "objects_fts") in text
+        assert "objects_fts" in " ".join(str(part) for row in plan for part in row)
+        return
+    with loaded.db.transaction() as tx:
+        tx.execute("ANALYZE objects")  # as autovacuum would: most rows are relationships
+    for part, index in ((search.NAMED, "named"), (search.EDGES, "edges")):
+        with loaded.db.read() as tx:
+            tx.execute("SET LOCAL enable_seqscan = off")  # a small table is cheaper to scan
+            plan = tx.fetchall(
+                f"EXPLAIN SELECT o.id FROM objects o WHERE {clause} AND {part}", params
+            )
+        assert f"objects_search_{index}_trgm" in " ".join(str(row[0]) for row in plan)
+
+
+# -- ranked pages across the rank boundaries and the index parts ---------------------------
+
+GREEN_ONLY = Access.only([TLP_GREEN])
+
+
+def _ranked_scan(runtime: Runtime, text: str, access: Access) -> list[str]:
+    """What a search must answer: the rows of a LIKE scan the reader may see, in rank then id
+    (bytes) order."""
+    rank, rank_params = rank_sql(text)
+    with runtime.db.read() as tx:
+        found = tx.fetchall(
+            f"SELECT o.id, {rank} FROM objects o WHERE o.search_text LIKE ? ESCAPE '\\'",
+            [*rank_params, like_pattern(text)],
+        )
+    visible = {obj["id"] for obj in _everything(runtime, access)}
+    return [i for _, i in sorted((int(r), i) for i, r in found) if i in visible]
+
+
+def _everything(runtime: Runtime, access: Access) -> list[dict[str, Any]]:
+    return runtime.store.query(ObjectQuery(limit=1000), access=access).objects
+
+
+@pytest.fixture
+def ranked(runtime: Runtime) -> Runtime:
+    """A name matched exactly, by prefix and as an alias; descriptions of objects whose ids sort
+    before the edges, after them (tool, x-mitre-…) and of the edges themselves; a relationship
+    with a name of its own; hidden objects and a relationship hidden by its hidden end."""
+    exact = malware("Glimmerfox")
+    hidden = malware("Glimmerfox Amber", object_marking_refs=[TLP_AMBER])
+    objects = [
+        exact,
+        hidden,
+        malware("Glimmerfox Loader", object_marking_refs=[TLP_GREEN]),
+        sdo("intrusion-set", "Night Otter", aliases=["Glimmerfox"]),
+        sdo("tool", "glimmerfox-kit"),
+        sdo("tool", "Sweeper", description="drops glimmerfox"),
+        sdo("x-mitre-tactic", "Evasion", description="as glimmerfox does"),
+        *(
+            sdo("attack-pattern", f"Technique {n}", description=f"glimmerfox use {n}")
+            for n in range(3)
+        ),
+        *(
+            relationship(
+                exact["id"],
+                hidden["id"] if n == 0 else exact["id"],
+                description=f"glimmerfox step {n}",
+            )
+            for n in range(5)
+        ),
+        relationship(exact["id"], exact["id"], name="Glimmerfox"),
+        relationship(exact["id"], exact["id"], description="unrelated words"),
+    ]
+    with runtime.db.transaction() as tx:
+        runtime.store.upsert(tx, objects, provenance=Provenance(now(), None, "test"))
+    return runtime
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 50])
+@pytest.mark.parametrize("access", [Access.everything(), GREEN_ONLY], ids=["all", "green"])
+def test_ranked_pages_are_the_ranked_scan_whatever_the_page_size(
+    ranked: Runtime, limit: int, access: Access
+) -> None:
+    expected = _ranked_scan(ranked, "glimmerfox", access)
+    assert len(expected) == (16 if access.allowed_markings is None else 14)
+    assert _search(ranked, "glimmerfox", limit=limit, access=access) == expected
+    assert _search(ranked, "Glimmerfox", limit=limit, access=access) == expected
+
+
+def test_ranked_pages_put_names_first_then_ids(ranked: Runtime) -> None:
+    found = _search(ranked, "glimmerfox", limit=2)
+    kinds = [i.split("--")[0] for i in found]
+    assert kinds[:3] == ["intrusion-set", "malware", "relationship"]  # exact: 0
+    assert kinds[3:6] == ["malware", "malware", "tool"]  # prefix: 1
+    rest = kinds[6:]  # then by id: before the edges, the edges, after them
+    assert rest == sorted(rest) and rest.count("relationship") == 5
+    assert rest[0] == "attack-pattern" and rest[-1] == "x-mitre-tactic"
+    seen = _ranked_scan(ranked, "glimmerfox", GREEN_ONLY)
+    assert (
+        len([i for i in found if i not in seen]) == 2
+    )  # the amber malware and the relationship to it
+
+
+class _Recording:
+    """A Tx that keeps the statements it runs."""
+
+    def __init__(self, tx: Tx) -> None:
+        self.tx, self.dialect, self.statements = tx, tx.dialect, []
+
+    def fetchall(self, sql: str, params: Any = ()) -> list[Any]:
+        self.statements.append(sql)
+        return self.tx.fetchall(sql, params)
+
+
+def _parts_read(runtime: Runtime, text: str, count: int) -> list[str]:
+    where, params = text_clause(runtime.db.dialect, text)
+    with runtime.db.read() as tx:
+        recording = _Recording(tx)
+        search.ranked(cast(Tx, recording), where, params, text, after=None, count=count)
+    return [
+        "edges" if search.EDGES in sql and search.NAMED not in sql else "named"
+        for sql in recording.statements
+    ]
+
+
+def test_a_page_full_before_the_first_edge_reads_no_edge(ranked: Runtime) -> None:
+    """Nine named matches sort before the edges (ranks 0 and 1, the attack patterns): up to
+    nine rows are answered without reading the relationships; ten read them."""
+    if ranked.db.dialect == "sqlite":
+        assert _parts_read(ranked, "glimmerfox", 3) == ["named"]  # one query, one index
+        return
+    assert _parts_read(ranked, "glimmerfox", 9) == ["named"]
+    assert _parts_read(ranked, "glimmerfox", 10) == ["named", "edges"]
+    assert _parts_read(ranked, "zz", 3) == ["named"]  # too short for an index: one scan

@@ -338,23 +338,16 @@ class SQLStore:
 
     def _search(self, query: ObjectQuery, text: str, access: Access) -> Page:
         where, params = self._where(replace(query, cursor=None), access)
-        rank, rank_params = search.rank_sql(text)
-        if query.cursor:
-            after = search.Cursor.parse(query.cursor)
-            where += f" AND ({rank} > ? OR ({rank} = ? AND o.id > ?))"
-            params += [*rank_params, after.rank, *rank_params, after.rank, after.object_id]
+        after = search.Cursor.parse(query.cursor) if query.cursor else None
         limit = max(1, min(query.limit, MAX_LIMIT))
         with self.db.read() as tx:
-            # ids only through the sort (every match is ranked), bodies for the page alone
-            found = tx.fetchall(
-                f"SELECT o.id, {rank} FROM objects o WHERE {where} ORDER BY 2, o.id LIMIT ?",
-                [*rank_params, *params, limit + 1],
-            )
-            bodies = self._load(tx, [object_id for object_id, _ in found[:limit]])
-        ids = [object_id for object_id, _ in found[:limit]]
+            # ids only through the ranking, bodies for the page alone
+            found = search.ranked(tx, where, params, text, after=after, count=limit + 1)
+            ids = [object_id for object_id, _ in found[:limit]]
+            bodies = self._load(tx, ids)
         page = _readable_page([bodies[i][0] for i in ids if i in bodies], query, access)
         last = found[limit - 1] if len(found) > limit else None
-        next_cursor = str(search.Cursor(int(last[1]), last[0])) if last else None
+        next_cursor = str(search.Cursor(last[1], last[0])) if last else None
         return Page(objects=page, next_cursor=next_cursor)
 
     def _where(self, query: ObjectQuery, access: Access) -> tuple[str, list[Any]]:

@@ -1,0 +1,3 @@
+-- Knowledge base at scale (issue 18): PostgreSQL's trigram index in two parts (its 0020; the
+-- version is kept in step on both back ends). Nothing changes on SQLite: its one FTS5 index
+-- answers a search's first page within the target.
