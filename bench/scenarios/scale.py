@@ -1,7 +1,7 @@
 """Scenario "knowledge base at scale" (issue 18): a store of at least ``--scale-objects``
 objects built from renamed copies of the real corpora (:mod:`bench.corpus`), imported a whole
 copy (69,342 objects) at a time through the queue and ``--workers`` worker processes, each
-copy submitted and timed to its work's completion (15 copies, 1,040,130 objects, for 1M); then
+copy submitted and timed to its work's completion (15 copies, 1,040,102 objects, for 1M); then
 the reads of :mod:`bench.scale_probes` and the size.
 
 Columns: import rate of the first and the last slice (and last/first), search p50/p95 (and the

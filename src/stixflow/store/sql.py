@@ -472,7 +472,7 @@ def _filters(query: ObjectQuery, db: Database) -> list[tuple[str, list[Any]]]:
     found: list[tuple[str, list[Any]]] = []
     in_clause = db.in_clause
     if query.types:
-        found.append(type_clause(db.dialect, query.types))
+        found.append(type_clause(db, query.types))
     if query.ids:
         found.append((f"o.id IN {in_clause(len(query.ids))}", list(query.ids)))
     if query.author:
@@ -492,12 +492,12 @@ def _filters(query: ObjectQuery, db: Database) -> list[tuple[str, list[Any]]]:
     return found
 
 
-def type_clause(dialect: str, types: Sequence[str]) -> tuple[str, list[Any]]:
+def type_clause(db: Database, types: Sequence[str]) -> tuple[str, list[Any]]:
     """Objects of ``types``. On SQLite, ids compare as bytes and start with their type
     (``attack-pattern--…``): each type is a range of the primary key (no index on ``type``,
     migration 0019); ``--`` to ``-.`` holds exactly the ids ``<type>--…``."""
-    if dialect != "sqlite":
-        return f"o.type IN ({', '.join('?' * len(types))})", list(types)
+    if db.dialect != "sqlite":
+        return f"o.type IN {db.in_clause(len(types))}", list(types)
     ranges = " OR ".join("(o.id >= ? AND o.id < ?)" for _ in types)
     return f"({ranges})", [bound for kind in types for bound in (f"{kind}--", f"{kind}-.")]
 
