@@ -24,7 +24,7 @@ from typing import Any
 
 from bench.memory import own_peak_rss_mib, reset_peak
 from stixflow.config import load_settings
-from stixflow.pipeline.works import COMPLETE, Work
+from stixflow.pipeline.works import Work
 from stixflow.runtime import Runtime, open_runtime
 from stixflow.stix.bundle import parse_bundle
 
@@ -75,14 +75,15 @@ def wait_complete(
     stall: float = STALL_SECONDS,
     check: Callable[[], None] | None = None,
 ) -> Work:
-    """Poll the work until it is complete; raise :class:`Stalled` when it makes no progress for
-    ``stall`` seconds. ``check`` runs between polls (it raises to give up sooner)."""
+    """Poll the work until it is finished (complete, or failed: nothing more will happen to it);
+    raise :class:`Stalled` when it makes no progress for ``stall`` seconds. ``check`` runs
+    between polls (it raises to give up sooner)."""
     last_done, last_change = -1, time.monotonic()
     while True:
         current = runtime.works.get(work_id)
         if current is None:
             raise Stalled(f"work {work_id} disappeared")
-        if current.status == COMPLETE:
+        if current.finished:
             return current
         if current.done != last_done:
             last_done, last_change = current.done, time.monotonic()

@@ -23,6 +23,7 @@ from bench import corpus, scale_probes
 from bench.backends import Unavailable, check_available, fresh_settings, scratch_dir, worker_env
 from bench.scenarios.base import Options, Row
 from bench.scenarios.pipeline_import import DATA_DIR
+from bench.submitter import Stalled, wait_complete
 from bench.workers import WorkerError, WorkerPool
 from stixflow.db.space import space
 from stixflow.errors import StixflowError
@@ -48,7 +49,7 @@ def run(options: Options) -> list[Row]:
             rows.append(measure(pair, size, title, options.workers))
         except Unavailable as exc:
             rows.append(Row.skipped(title, pair, str(exc)))
-        except (StixflowError, WorkerError) as exc:
+        except (StixflowError, WorkerError, Stalled) as exc:
             rows.append(Row(title, pair, note=f"failed: {exc}", failed=True))
     return rows
 
@@ -80,13 +81,7 @@ def _import(runtime: Runtime, objects: list[dict[str, Any]], name: str, pool: Wo
     started = time.perf_counter()
     submission = runtime.submitter.open(objects, name=name, source=DEFAULT_SOURCE)
     runtime.submitter.send(submission)
-    work = submission.work
-    while True:
-        current = runtime.works.get(work.id)
-        if current is not None and current.finished:
-            break
-        pool.check_alive()
-        time.sleep(0.05)
+    current = wait_complete(runtime, submission.work.id, check=pool.check_alive)
     if current.failed:
         raise StixflowError(f"{name}: {current.failed} objects failed ({current.reason})")
     return len(objects) / (time.perf_counter() - started)
