@@ -13,7 +13,7 @@ from stixflow.cli.main import cli
 from tests.csvmap.support import MAPPERS
 from tests.ingest.servers import FeedServer, Route
 from tests.ingest.test_rss import rss
-from tests.streams.instances import Instance
+from tests.streams.instances import Instance, wait_for
 from tests.support import LOOPBACK_JSON
 
 Run = Callable[..., Result]
@@ -61,6 +61,10 @@ def names(remote: Instance, kind: str) -> list[str]:
     return [feed["name"] for feed in remote.call("GET", f"/api/ingestion/{kind}")]
 
 
+def queue_depth(remote: Instance, kind: str, name: str) -> int:
+    return remote.call("GET", f"/api/ingestion/{kind}/{name}")["health"]["queue_depth"]
+
+
 def test_rss_feed_life_cycle(run: Run, remote: Instance, feeds: FeedServer) -> None:
     url = feeds.serve("/feed.xml", Route(rss(*ITEMS)))
     added = run("ingest", "rss", "add", "blog", url, "--description", "a vendor blog")
@@ -77,6 +81,9 @@ def test_rss_feed_life_cycle(run: Run, remote: Instance, feeds: FeedServer) -> N
     assert "objects would be created" in preview.stderr
     assert names(remote, "rss") == ["blog"]
 
+    # the run started above queued its items; once the instance's worker has taken them, a
+    # reset has nothing left to purge
+    wait_for(lambda: queue_depth(remote, "rss", "blog") == 0, what="the worker to drain the feed")
     assert "purged 0 queued messages" in run("ingest", "rss", "reset", "blog").output
     refused = run("ingest", "rss", "run", "blog", ok=False)
     assert "local database" in refused.stderr
