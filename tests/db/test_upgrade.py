@@ -18,13 +18,15 @@ from stixflow.config import Settings, load_settings
 from stixflow.db import open_database, space
 from stixflow.db.migrations import migrate
 from stixflow.runtime import open_runtime
-from stixflow.store import compact, events, repack, rows
+from stixflow.store import compact, events, repack, rows, stats
 from stixflow.store.base import Access, ObjectQuery, Provenance
 from tests.conftest import PAIRS, PG_ADMIN_URL, TEST_SECRET_KEY, _pg_url, require_service
 from tests.support import LOOPBACK, TLP_AMBER, TLP_GREEN, malware, relationship
 
 BEFORE = 16
 SEEN = "2025-03-01T10:00:00.000Z"
+LATER = "2025-03-02T10:00:00.000Z"
+QMARKS = ",".join("?" * 15)
 EVERYTHING = Access.everything()
 PATCH = '[{"op":"replace","path":"/relationship_type","value":"uses"}]'
 
@@ -167,5 +169,52 @@ def test_repack_packs_what_was_written_before_0017_and_reads_the_same(blank: Set
         assert all(compact.packed(d) or len(d) == 0 for d, _ in stored)
         assert all(p is None or compact.packed(p) for _, p in stored)
         assert repack.repack(runtime.db) == repack.Repacked()
+    finally:
+        runtime.close()
+
+
+def test_0021_moves_each_objects_first_source_and_user_into_its_row(blank: Settings) -> None:
+    shared, alone = malware("Twofeeds"), malware("Nofeed")
+    db = open_database(blank.database_url)
+    migrate(db, until=20)
+    with db.transaction() as tx:
+        for obj in (shared, alone):
+            row = rows.object_row(obj, compact.dump(obj), SEEN, LATER)
+            tx.execute(f"INSERT INTO objects ({rows.OBJECT_COLUMNS}) VALUES ({QMARKS})", row)
+        for source, user, seen in (("feed-late", "u2", LATER), ("feed-early", "u1", SEEN)):
+            tx.execute(
+                "INSERT INTO object_sources (object_id, source, first_seen, last_seen) "
+                "VALUES (?, ?, ?, ?)",
+                (shared["id"], source, seen, seen),
+            )
+            tx.execute(
+                "INSERT INTO object_creators (object_id, user_id, first_seen) VALUES (?, ?, ?)",
+                (shared["id"], user, seen),
+            )
+    db.close()
+
+    runtime = open_runtime(blank)  # applies 0021
+    try:
+        store = runtime.store
+        got = store.get(shared["id"], access=EVERYTHING)
+        assert (got.sources, got.creators) == (["feed-early", "feed-late"], ["u1", "u2"])
+        assert store.get(alone["id"], access=EVERYTHING).sources == []
+        with runtime.db.read() as tx:
+            held = tx.fetchall("SELECT id, source, creator FROM objects ORDER BY name DESC")
+            others = tx.fetchall("SELECT source FROM object_sources")
+            users = tx.fetchall("SELECT user_id FROM object_creators")
+        assert held == [(shared["id"], "feed-early", "u1"), (alone["id"], None, None)]
+        assert (others, users) == ([("feed-late",)], [("u2",)])
+        for source in ("feed-early", "feed-late"):
+            found = store.query(ObjectQuery(source=source), access=EVERYTHING).objects
+            assert [obj["id"] for obj in found] == [shared["id"]]
+        for user in ("u1", "u2"):
+            found = store.query(ObjectQuery(creator=user), access=EVERYTHING).objects
+            assert [obj["id"] for obj in found] == [shared["id"]]
+        assert stats.sources_of(runtime.db, [shared["id"], alone["id"]]) == {
+            shared["id"]: ["feed-early", "feed-late"]
+        }
+        timeline = stats.ingest_timeline(runtime.db, EVERYTHING, until=LATER)
+        assert {s.source: s.total for s in timeline.series} == {"feed-early": 1, "feed-late": 1}
     finally:
         runtime.close()

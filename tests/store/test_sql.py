@@ -67,8 +67,19 @@ def test_provenance_records_sources_creators_and_times(runtime: Runtime) -> None
     assert stored.sources == ["feed-a", "feed-b"]
     assert stored.creators == ["alice", "bob"]
     assert stored.first_seen <= stored.last_seen
-    found = runtime.store.query(ObjectQuery(creator="bob"), access=Access.everything())
-    assert [o["id"] for o in found.objects] == [obj["id"]]
+    for query in (
+        ObjectQuery(creator="bob"),
+        ObjectQuery(creator="alice"),
+        ObjectQuery(source="feed-a"),
+        ObjectQuery(source="feed-b"),
+    ):
+        found = runtime.store.query(query, access=Access.everything())
+        assert [o["id"] for o in found.objects] == [obj["id"]], query
+    for query in (ObjectQuery(creator="carol"), ObjectQuery(source="feed-c")):
+        assert runtime.store.query(query, access=Access.everything()).objects == []
+    write(runtime, [obj], source="feed-a", user="alice")  # the first again: nothing new
+    stored = runtime.store.get(obj["id"], access=Access.everything())
+    assert (stored.sources, stored.creators) == (["feed-a", "feed-b"], ["alice", "bob"])
 
 
 def test_query_filters_and_cursor_pagination(runtime: Runtime) -> None:

@@ -70,3 +70,7 @@ def test_deletion_spares_what_another_source_contributed(runtime: Runtime) -> No
     assert runtime.store.get(mine["id"], access=Access.everything()) is None
     kept = runtime.store.get(shared["id"], access=Access.everything())
     assert kept is not None and kept.sources == ["other"]
+    apply_message(runtime, message(runtime, "sync-a", deletions=[shared["id"]]), validator)
+    assert runtime.store.get(shared["id"], access=Access.everything()) is not None
+    apply_message(runtime, message(runtime, "other", deletions=[shared["id"]]), validator)
+    assert runtime.store.get(shared["id"], access=Access.everything()) is None  # none left

@@ -136,9 +136,8 @@ class MissingRefs:
                 new = rewrite_refs(old, id_map)
                 if new == old:
                     continue
-                writes.append(
-                    rows.object_row(new, compact.dump(new), first_seen, provenance.seen_at)
-                )
+                row = rows.object_row(new, compact.dump(new), first_seen, provenance.seen_at)
+                writes.append(row + rows.KEEP_ORIGIN)
                 replaced.append((object_id, data))
                 patch = events.top_level_patch(old, new)
                 log.append(events.PendingEvent(events.UPDATE, new, patch, payload=events.IN_ROW))

@@ -61,14 +61,21 @@ OBJECT_COLUMNS = (
     "source_ref, target_ref, revoked, data, first_seen, last_seen, search_names"
 )
 
+#: The source and the user that created the object (migration 0021): written with a new row and
+#: never changed by an update; other sources and users are side rows (``object_sources``,
+#: ``object_creators``).
+ORIGIN_COLUMNS = "source, creator"
+KEEP_ORIGIN = (None, None)  # the origin values of a row that updates one already held
+
 UPSERT_OBJECT = (
-    f"INSERT INTO objects ({OBJECT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+    f"INSERT INTO objects ({OBJECT_COLUMNS}, {ORIGIN_COLUMNS}) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
     "ON CONFLICT (id) DO UPDATE SET type = excluded.type, spec_version = excluded.spec_version, "
     "created = excluded.created, modified = excluded.modified, name = excluded.name, "
     "search_text = excluded.search_text, created_by_ref = excluded.created_by_ref, "
     "source_ref = excluded.source_ref, target_ref = excluded.target_ref, "
     "revoked = excluded.revoked, data = excluded.data, last_seen = excluded.last_seen, "
     "search_names = excluded.search_names"
-)
+)  # source and creator: kept as the first write set them
 
 TOUCH_OBJECT = "UPDATE objects SET last_seen = ? WHERE id = ?"

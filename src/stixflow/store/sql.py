@@ -102,10 +102,11 @@ class SQLStore:
         changed: list[StixObject] = []
         log: list[events.PendingEvent] = []
         replaced: list[tuple[str, Any]] = []
+        origin = (provenance.source, provenance.user_id)
         for object_id, obj in incoming.items():
             if object_id not in existing:
                 result.created += 1
-                writes.append(_new_row(obj, now, prepared))
+                writes.append(_new_row(obj, now, prepared) + origin)
                 log.append(events.PendingEvent(events.CREATE, obj, payload=events.IN_ROW))
                 changed.append(obj)
                 continue
@@ -119,7 +120,8 @@ class SQLStore:
                 touched.append(object_id)
             else:
                 result.updated += 1
-                writes.append(rows.object_row(merged, compact.dump(merged), first_seen, now))
+                row = rows.object_row(merged, compact.dump(merged), first_seen, now)
+                writes.append(row + rows.KEEP_ORIGIN)
                 replaced.append((object_id, old_json))
                 changed.append(merged)
                 patch = events.top_level_patch(old, merged)
@@ -129,7 +131,7 @@ class SQLStore:
         tx.executemany(rows.TOUCH_OBJECT, [(now, object_id) for object_id in touched])
         self._write_markings(tx, changed, existing.keys())
         self._write_aliases(tx, aliases)
-        self._write_provenance(tx, ids, provenance)
+        self._write_provenance(tx, [i for i in ids if i in existing], provenance)
         events.append(tx, log, provenance)
         result.missing, late = self.missing.record(tx, changed)
         result.relinked = self.missing.resolve(
@@ -209,26 +211,52 @@ class SQLStore:
             [(old, new) for old, new in aliases.items() if old != new],
         )
 
-    def _write_provenance(self, tx: Tx, ids: Sequence[str], provenance: Provenance) -> None:
+    def _write_provenance(self, tx: Tx, existed: Sequence[str], provenance: Provenance) -> None:
+        """Side rows for the objects that were already held (``existed``) when another source
+        or user than the one that created them brings them again; a new object's source and
+        user are in its own row (``rows.ORIGIN_COLUMNS``)."""
         now = provenance.seen_at
-        if provenance.source and ids:
-            tx.executemany(
-                "INSERT INTO object_sources (object_id, source, first_seen, last_seen) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT (object_id, source) "
-                "DO UPDATE SET last_seen = excluded.last_seen",
-                [(object_id, provenance.source, now, now) for object_id in ids],
-            )
+        if provenance.source:
             tx.execute(
                 "INSERT INTO known_sources (source, first_seen) VALUES (?, ?) "
                 "ON CONFLICT (source) DO NOTHING",
                 (provenance.source, now),
             )
-        if provenance.user_id:
-            tx.executemany(
-                "INSERT INTO object_creators (object_id, user_id, first_seen) VALUES (?, ?, ?) "
-                "ON CONFLICT (object_id, user_id) DO NOTHING",
-                [(object_id, provenance.user_id, now) for object_id in ids],
-            )
+        if not existed or not (provenance.source or provenance.user_id):
+            return
+        origins = self._origins(tx, existed)
+        tx.executemany(
+            "INSERT INTO object_sources (object_id, source, first_seen, last_seen) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (object_id, source) "
+            "DO UPDATE SET last_seen = excluded.last_seen",
+            [
+                (object_id, provenance.source, now, now)
+                for object_id in existed
+                if provenance.source and origins.get(object_id, (None, None))[0] != provenance.source
+            ],
+        )
+        tx.executemany(
+            "INSERT INTO object_creators (object_id, user_id, first_seen) VALUES (?, ?, ?) "
+            "ON CONFLICT (object_id, user_id) DO NOTHING",
+            [
+                (object_id, provenance.user_id, now)
+                for object_id in existed
+                if provenance.user_id
+                and origins.get(object_id, (None, None))[1] != provenance.user_id
+            ],
+        )
+
+    def _origins(self, tx: Tx, ids: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
+        """(source, creator) held in the rows of ``ids``."""
+        found: dict[str, tuple[str | None, str | None]] = {}
+        for part in batched(ids, IN_BATCH):
+            for object_id, source, creator in tx.fetchall(
+                f"SELECT id, {rows.ORIGIN_COLUMNS} FROM objects WHERE id IN "
+                + self.db.in_clause(len(part)),
+                part,
+            ):
+                found[object_id] = (source, creator)
+        return found
 
     def delete(
         self,
@@ -264,6 +292,10 @@ class SQLStore:
                 "DELETE FROM object_sources WHERE object_id = ? AND source = ?",
                 (object_id, provenance.source),
             )
+            tx.execute(
+                "UPDATE objects SET source = NULL WHERE id = ? AND source = ?",
+                (object_id, provenance.source),
+            )
             return False
         events.keep_history(tx, [(object_id, row[0])])
         tx.execute("DELETE FROM objects WHERE id = ?", (object_id,))
@@ -282,13 +314,8 @@ class SQLStore:
         return True
 
     def _shared(self, tx: Tx, object_id: str, source: str | None) -> bool:
-        return (
-            tx.fetchone(
-                "SELECT 1 FROM object_sources WHERE object_id = ? AND source <> ?",
-                (object_id, source or ""),
-            )
-            is not None
-        )
+        """Another source than ``source`` brought the object too."""
+        return bool(set(_sources(tx, object_id)) - {source})
 
     # -- reading -------------------------------------------------------------------------
 
@@ -308,8 +335,8 @@ class SQLStore:
                 data=data,
                 first_seen=row[1],
                 last_seen=row[2],
-                sources=_column(tx, "SELECT source FROM object_sources", object_id),
-                creators=_column(tx, "SELECT user_id FROM object_creators", object_id),
+                sources=_sources(tx, object_id),
+                creators=_creators(tx, object_id),
                 aliases=_column(tx, "SELECT alias_id FROM object_aliases", object_id),
                 missing_refs=_column(tx, "SELECT ref_id FROM object_missing_refs", object_id),
             )
@@ -468,6 +495,23 @@ def _column(tx: Tx, select: str, object_id: str) -> list[str]:
     return sorted(row[0] for row in tx.fetchall(f"{select} WHERE object_id = ?", (object_id,)))
 
 
+def _sources(tx: Tx, object_id: str) -> list[str]:
+    """Every source that brought the object: the creating one (in its row) and the others."""
+    return _with_origin(tx, "source", object_id, "SELECT source FROM object_sources")
+
+
+def _creators(tx: Tx, object_id: str) -> list[str]:
+    return _with_origin(tx, "creator", object_id, "SELECT user_id FROM object_creators")
+
+
+def _with_origin(tx: Tx, column: str, object_id: str, others: str) -> list[str]:
+    row = tx.fetchone(f"SELECT {column} FROM objects WHERE id = ?", (object_id,))
+    found = set(_column(tx, others, object_id))
+    if row is not None and row[0] is not None:
+        found.add(row[0])
+    return sorted(found)
+
+
 def _filters(query: ObjectQuery, db: Database) -> list[tuple[str, list[Any]]]:
     found: list[tuple[str, list[Any]]] = []
     in_clause = db.in_clause
@@ -486,9 +530,11 @@ def _filters(query: ObjectQuery, db: Database) -> list[tuple[str, list[Any]]]:
     if query.marking:
         found.append((_exists("object_markings", "marking_id"), [query.marking]))
     if query.source:
-        found.append((_exists("object_sources", "source"), [query.source]))
+        clause = f"(o.source = ? OR {_exists('object_sources', 'source')})"
+        found.append((clause, [query.source, query.source]))
     if query.creator:
-        found.append((_exists("object_creators", "user_id"), [query.creator]))
+        clause = f"(o.creator = ? OR {_exists('object_creators', 'user_id')})"
+        found.append((clause, [query.creator, query.creator]))
     return found
 
 

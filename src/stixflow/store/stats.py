@@ -72,7 +72,11 @@ def ingest_timeline(
     """New objects per source over time up to ``until`` (default now), by hour (up to two days),
     day or month, at least ``MIN_BUCKETS`` buckets; sources in ``skip`` are left out."""
     visible, params = visible_clause(access)
-    joined = f"FROM object_sources s JOIN objects o ON o.id = s.object_id WHERE {visible}"
+    deliveries = (  # the creating source is in the object's row, the others in object_sources
+        "(SELECT id AS object_id, source, first_seen FROM objects WHERE source IS NOT NULL "
+        "UNION ALL SELECT object_id, source, first_seen FROM object_sources)"
+    )
+    joined = f"FROM {deliveries} s JOIN objects o ON o.id = s.object_id WHERE {visible}"
     if skip:
         joined += f" AND s.source NOT IN {db.in_clause(len(skip))}"
         params = [*params, *skip]
@@ -152,14 +156,14 @@ def sources_of(db: Database, object_ids: Sequence[str]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     with db.read() as tx:
         for part in batched(list(object_ids), IN_BATCH):
+            clause = db.in_clause(len(part))
             for object_id, source in tx.fetchall(
-                "SELECT object_id, source FROM object_sources WHERE object_id IN "
-                + db.in_clause(len(part))
-                + " ORDER BY source",
-                part,
+                f"SELECT id, source FROM objects WHERE source IS NOT NULL AND id IN {clause} "
+                f"UNION SELECT object_id, source FROM object_sources WHERE object_id IN {clause}",
+                [*part, *part],
             ):
                 found.setdefault(object_id, []).append(source)
-    return found
+    return {object_id: sorted(sources) for object_id, sources in found.items()}
 
 
 def known_sources(db: Database) -> list[str]:

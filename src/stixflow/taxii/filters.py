@@ -54,12 +54,13 @@ class ObjectFilter(BaseModel):
                 f"AND fm.marking_id IN {in_clause(len(self.markings))})"
             )
             params.extend(self.markings)
-        if self.sources:
+        if self.sources:  # the creating source is in the row (rows.ORIGIN_COLUMNS)
+            listed = in_clause(len(self.sources))
             clauses.append(
-                f"EXISTS (SELECT 1 FROM object_sources fs WHERE fs.object_id = {alias}.id "
-                f"AND fs.source IN {in_clause(len(self.sources))})"
+                f"({alias}.source IN {listed} OR EXISTS (SELECT 1 FROM object_sources fs "
+                f"WHERE fs.object_id = {alias}.id AND fs.source IN {listed}))"
             )
-            params.extend(self.sources)
+            params.extend([*self.sources, *self.sources])
         return " AND ".join(clauses), params
 
     def matches(self, obj: StixObject, *, source: str | None = None) -> bool:
