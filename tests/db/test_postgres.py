@@ -14,7 +14,7 @@ SOURCES = (
     "ON CONFLICT (object_id, source) DO UPDATE SET last_seen = excluded.last_seen"
 )
 MARKINGS = (
-    "INSERT INTO object_markings (object_id, marking_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
+    "INSERT INTO marking_set_members (set_id, marking_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
 )
 EVENTS = (
     "INSERT INTO stream_events (kind, object_id, object_type, data, patch, source, user_id, "
@@ -52,16 +52,16 @@ def test_a_later_row_updates_an_earlier_one_with_the_same_key(db: PostgresDataba
     ]
     with db.transaction() as tx:
         tx.executemany(SOURCES, rows)
-        tx.executemany(MARKINGS, [("a", "m1"), ("a", "m1"), ("a", "m2")])
+        tx.executemany(MARKINGS, [(1, "m1"), (1, "m1"), (1, "m2")])
     with db.read() as tx:
         assert tx.fetchall("SELECT * FROM object_sources ORDER BY 1, 2") == [
             ("a", "feed", "t1", "t3"),
             ("a", "other", "t1", "t1"),
             ("b", "feed", "t1", "t1"),
         ]
-        assert tx.fetchall("SELECT * FROM object_markings ORDER BY 1, 2") == [
-            ("a", "m1"),
-            ("a", "m2"),
+        assert tx.fetchall("SELECT * FROM marking_set_members ORDER BY 1, 2") == [
+            (1, "m1"),
+            (1, "m2"),
         ]
 
 

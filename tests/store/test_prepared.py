@@ -34,7 +34,10 @@ def _dump(runtime: Runtime) -> dict[str, list]:
     with runtime.db.read() as tx:
         return {
             "objects": tx.fetchall(f"SELECT {rows.OBJECT_COLUMNS} FROM objects ORDER BY id"),
-            "markings": tx.fetchall("SELECT * FROM object_markings ORDER BY 1, 2"),
+            "markings": tx.fetchall(
+                "SELECT o.id, s.markings FROM objects o JOIN marking_sets s "
+                "ON s.id = o.marking_set ORDER BY 1"
+            ),
             "aliases": tx.fetchall("SELECT * FROM object_aliases ORDER BY 1"),
             "sources": tx.fetchall("SELECT * FROM object_sources ORDER BY 1, 2"),
             "events": log,

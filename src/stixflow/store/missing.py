@@ -123,7 +123,7 @@ class MissingRefs:
             return 0
         tx.lock_keys(to_rewrite)
         log: list[events.PendingEvent] = []
-        writes = []
+        writes: list[rows.Write] = []
         replaced: list[tuple[str, Any]] = []
         for part in batched(to_rewrite, IN_BATCH):
             for object_id, data, first_seen in tx.fetchall(
@@ -137,12 +137,12 @@ class MissingRefs:
                 if new == old:
                     continue
                 row = rows.object_row(new, compact.dump(new), first_seen, provenance.seen_at)
-                writes.append(row + rows.KEEP_ORIGIN)
+                writes.append((row, new, rows.KEEP_ORIGIN))
                 replaced.append((object_id, data))
                 patch = events.top_level_patch(old, new)
                 log.append(events.PendingEvent(events.UPDATE, new, patch, payload=events.IN_ROW))
         events.keep_history(tx, replaced)
-        tx.executemany(rows.UPSERT_OBJECT, writes)
+        tx.executemany(rows.UPSERT_OBJECT, rows.with_sets(tx, self.db.in_clause, writes))
         events.append(tx, log, provenance)
         return len(writes)
 

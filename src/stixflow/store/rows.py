@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from stixflow.db.base import Tx
+from stixflow.store import marking_sets
 from stixflow.store.search import search_names
 
 SEARCH_DESCRIPTION_CHARS = 2000
@@ -68,14 +71,25 @@ ORIGIN_COLUMNS = "source, creator"
 KEEP_ORIGIN = (None, None)  # the origin values of a row that updates one already held
 
 UPSERT_OBJECT = (
-    f"INSERT INTO objects ({OBJECT_COLUMNS}, {ORIGIN_COLUMNS}) "
-    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+    f"INSERT INTO objects ({OBJECT_COLUMNS}, marking_set, {ORIGIN_COLUMNS}) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
     "ON CONFLICT (id) DO UPDATE SET type = excluded.type, spec_version = excluded.spec_version, "
     "created = excluded.created, modified = excluded.modified, name = excluded.name, "
     "search_text = excluded.search_text, created_by_ref = excluded.created_by_ref, "
     "source_ref = excluded.source_ref, target_ref = excluded.target_ref, "
     "revoked = excluded.revoked, data = excluded.data, last_seen = excluded.last_seen, "
-    "search_names = excluded.search_names"
+    "search_names = excluded.search_names, marking_set = excluded.marking_set"
 )  # source and creator: kept as the first write set them
 
 TOUCH_OBJECT = "UPDATE objects SET last_seen = ? WHERE id = ?"
+
+
+Row = tuple[Any, ...]
+Write = tuple[Row, dict[str, Any], Row]  # (object row, the object, origin)
+
+
+def with_sets(tx: Tx, in_clause: marking_sets.InClause, writes: Sequence[Write]) -> list[Row]:
+    """``UPSERT_OBJECT`` parameters of each write: its row, its marking set
+    (``store.marking_sets``, created when new) and its origin."""
+    sets = marking_sets.set_ids(tx, in_clause, [obj for _, obj, _ in writes])
+    return [(*row, sets[obj["id"]], *origin) for row, obj, origin in writes]

@@ -24,11 +24,10 @@ from typing import Any
 from stixflow.clock import now
 from stixflow.db.base import Database, Tx, batched
 from stixflow.stix.bundle import rewrite_refs
-from stixflow.stix.granular import hiding_markings
 from stixflow.stix.merge import merge
 from stixflow.stix.timestamps import sort_key
 from stixflow.stix.twins import conflicting, twin_id
-from stixflow.store import compact, events, rows, search
+from stixflow.store import compact, events, marking_sets, rows, search
 from stixflow.store.base import (
     Access,
     ObjectQuery,
@@ -97,7 +96,7 @@ class SQLStore:
         aliases = {old: new for old, new in aliases.items() if new not in refused}
         ids = list(incoming)
         now = provenance.seen_at
-        writes: list[tuple[Any, ...]] = []
+        writes: list[rows.Write] = []
         touched: list[str] = []
         changed: list[StixObject] = []
         log: list[events.PendingEvent] = []
@@ -106,7 +105,7 @@ class SQLStore:
         for object_id, obj in incoming.items():
             if object_id not in existing:
                 result.created += 1
-                writes.append(_new_row(obj, now, prepared) + origin)
+                writes.append((_new_row(obj, now, prepared), obj, origin))
                 log.append(events.PendingEvent(events.CREATE, obj, payload=events.IN_ROW))
                 changed.append(obj)
                 continue
@@ -121,15 +120,14 @@ class SQLStore:
             else:
                 result.updated += 1
                 row = rows.object_row(merged, compact.dump(merged), first_seen, now)
-                writes.append(row + rows.KEEP_ORIGIN)
+                writes.append((row, merged, rows.KEEP_ORIGIN))
                 replaced.append((object_id, old_json))
                 changed.append(merged)
                 patch = events.top_level_patch(old, merged)
                 log.append(events.PendingEvent(events.UPDATE, merged, patch, payload=events.IN_ROW))
         events.keep_history(tx, replaced)
-        tx.executemany(rows.UPSERT_OBJECT, writes)
+        tx.executemany(rows.UPSERT_OBJECT, rows.with_sets(tx, self.db.in_clause, writes))
         tx.executemany(rows.TOUCH_OBJECT, [(now, object_id) for object_id in touched])
-        self._write_markings(tx, changed, existing.keys())
         self._write_aliases(tx, aliases)
         self._write_provenance(tx, [i for i in ids if i in existing], provenance)
         events.append(tx, log, provenance)
@@ -188,22 +186,6 @@ class SQLStore:
                 found[object_id] = (data, first_seen)
         return found
 
-    def _write_markings(
-        self, tx: Tx, changed: Sequence[StixObject], existed: Iterable[str]
-    ) -> None:
-        existed = set(existed)
-        stale = [obj["id"] for obj in changed if obj["id"] in existed]
-        for part in batched(stale, IN_BATCH):
-            tx.execute(
-                "DELETE FROM object_markings WHERE object_id IN " + self.db.in_clause(len(part)),
-                part,
-            )
-        tx.executemany(
-            "INSERT INTO object_markings (object_id, marking_id) VALUES (?, ?) "
-            "ON CONFLICT DO NOTHING",
-            [(obj["id"], marking) for obj in changed for marking in hiding_markings(obj)],
-        )
-
     def _write_aliases(self, tx: Tx, aliases: Mapping[str, str]) -> None:
         tx.executemany(
             "INSERT INTO object_aliases (alias_id, object_id) VALUES (?, ?) "
@@ -225,26 +207,27 @@ class SQLStore:
         if not existed or not (provenance.source or provenance.user_id):
             return
         origins = self._origins(tx, existed)
-        tx.executemany(
-            "INSERT INTO object_sources (object_id, source, first_seen, last_seen) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT (object_id, source) "
-            "DO UPDATE SET last_seen = excluded.last_seen",
-            [
-                (object_id, provenance.source, now, now)
-                for object_id in existed
-                if provenance.source and origins.get(object_id, (None, None))[0] != provenance.source
-            ],
-        )
-        tx.executemany(
-            "INSERT INTO object_creators (object_id, user_id, first_seen) VALUES (?, ?, ?) "
-            "ON CONFLICT (object_id, user_id) DO NOTHING",
-            [
-                (object_id, provenance.user_id, now)
-                for object_id in existed
-                if provenance.user_id
-                and origins.get(object_id, (None, None))[1] != provenance.user_id
-            ],
-        )
+        if provenance.source:
+            tx.executemany(
+                "INSERT INTO object_sources (object_id, source, first_seen, last_seen) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (object_id, source) "
+                "DO UPDATE SET last_seen = excluded.last_seen",
+                [
+                    (object_id, provenance.source, now, now)
+                    for object_id in existed
+                    if origins.get(object_id, (None, None))[0] != provenance.source
+                ],
+            )
+        if provenance.user_id:
+            tx.executemany(
+                "INSERT INTO object_creators (object_id, user_id, first_seen) VALUES (?, ?, ?) "
+                "ON CONFLICT (object_id, user_id) DO NOTHING",
+                [
+                    (object_id, provenance.user_id, now)
+                    for object_id in existed
+                    if origins.get(object_id, (None, None))[1] != provenance.user_id
+                ],
+            )
 
     def _origins(self, tx: Tx, ids: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
         """(source, creator) held in the rows of ``ids``."""
@@ -300,7 +283,6 @@ class SQLStore:
         events.keep_history(tx, [(object_id, row[0])])
         tx.execute("DELETE FROM objects WHERE id = ?", (object_id,))
         for table in (
-            "object_markings",
             "object_sources",
             "object_creators",
             "object_aliases",
@@ -528,7 +510,8 @@ def _filters(query: ObjectQuery, db: Database) -> list[tuple[str, list[Any]]]:
     if query.cursor:
         found.append(("o.id > ?", [query.cursor]))
     if query.marking:
-        found.append((_exists("object_markings", "marking_id"), [query.marking]))
+        sets, params = marking_sets.holding([query.marking])
+        found.append((f"o.marking_set IN ({sets})", params))
     if query.source:
         clause = f"(o.source = ? OR {_exists('object_sources', 'source')})"
         found.append((clause, [query.source, query.source]))

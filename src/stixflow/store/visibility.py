@@ -4,7 +4,7 @@ An object is hidden when it carries a marking outside the reader's allowed set. 
 sighting is hidden too when either of its ends is hidden. An object with no marking is visible to
 every reader. Ends that are not in the store (dangling references) do not hide anything.
 
-The markings an object "carries" here (the ``object_markings`` rows) are its
+The markings an object "carries" here (its marking set, ``store.marking_sets``) are its
 ``object_marking_refs`` and the granular markings on properties it cannot lose
 (``stixflow.stix.granular.hiding_markings``). Every object read is then cut to what the reader
 may see of it (``readable``: granular markings, STIX 2.1 §7.2.3), the one place per read path
@@ -18,29 +18,26 @@ from typing import Any
 
 from stixflow.stix.granular import redact
 from stixflow.store.base import Access, StixObject
-
-
-def _hidden(column: str, not_allowed: str) -> str:
-    return (
-        f"EXISTS (SELECT 1 FROM object_markings hm WHERE hm.object_id = {column} AND {not_allowed})"
-    )
+from stixflow.store.marking_sets import hidden_sets
 
 
 def visible_clause(access: Access, alias: str = "o") -> tuple[str, list[Any]]:
     """A WHERE fragment (and its parameters) keeping only what ``access`` may see."""
     if access.allowed_markings is None:
         return "1=1", []
-    allowed = sorted(access.allowed_markings)
-    if allowed:
-        not_allowed = "hm.marking_id NOT IN (" + ",".join("?" * len(allowed)) + ")"
-    else:
-        not_allowed = "1=1"
+    hidden, params = hidden_sets(sorted(access.allowed_markings))
     clause = (
-        f"NOT {_hidden(f'{alias}.id', not_allowed)} "
-        f"AND ({alias}.source_ref IS NULL OR NOT {_hidden(f'{alias}.source_ref', not_allowed)}) "
-        f"AND ({alias}.target_ref IS NULL OR NOT {_hidden(f'{alias}.target_ref', not_allowed)})"
+        f"({alias}.marking_set IS NULL OR {alias}.marking_set NOT IN ({hidden})) "
+        f"AND ({alias}.source_ref IS NULL OR NOT {_end_hidden(f'{alias}.source_ref', hidden)}) "
+        f"AND ({alias}.target_ref IS NULL OR NOT {_end_hidden(f'{alias}.target_ref', hidden)})"
     )
-    return clause, allowed * 3
+    return clause, params * 3
+
+
+def _end_hidden(column: str, hidden: str) -> str:
+    return (
+        f"EXISTS (SELECT 1 FROM objects he WHERE he.id = {column} AND he.marking_set IN ({hidden}))"
+    )
 
 
 def readable(obj: StixObject, access: Access) -> StixObject | None:

@@ -24,7 +24,7 @@ from typing import Any
 
 from stixflow.db.base import Database
 from stixflow.stix.bundle import references
-from stixflow.store import compact, rows
+from stixflow.store import compact, marking_sets, rows
 from stixflow.store.base import Access, StixObject
 from stixflow.store.events import COLUMNS as EVENT_COLUMNS
 from stixflow.store.events import PAYLOAD, Event, event_of
@@ -180,8 +180,7 @@ class StreamView:
         )
         if not ends:
             return set()
-        allowed = sorted(self.access.allowed_markings)
-        not_allowed = f"marking_id NOT IN {self.db.in_clause(len(allowed))}" if allowed else "1=1"
+        sets, allowed = marking_sets.hidden_sets(sorted(self.access.allowed_markings))
         hidden: set[str] = set()
         with self.db.read() as tx:
             for start in range(0, len(ends), 400):
@@ -189,8 +188,8 @@ class StreamView:
                 hidden.update(
                     row[0]
                     for row in tx.fetchall(
-                        f"SELECT DISTINCT object_id FROM object_markings WHERE object_id IN "
-                        f"{self.db.in_clause(len(part))} AND {not_allowed}",
+                        f"SELECT id FROM objects WHERE id IN {self.db.in_clause(len(part))} "
+                        f"AND marking_set IN ({sets})",
                         [*part, *allowed],
                     )
                 )

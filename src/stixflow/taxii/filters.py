@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from stixflow.stix.granular import hiding_markings
+from stixflow.store import marking_sets
 from stixflow.store.base import StixObject
 
 
@@ -49,11 +50,9 @@ class ObjectFilter(BaseModel):
             clauses.append(f"{alias}.created_by_ref IN {in_clause(len(self.authors))}")
             params.extend(self.authors)
         if self.markings:
-            clauses.append(
-                f"EXISTS (SELECT 1 FROM object_markings fm WHERE fm.object_id = {alias}.id "
-                f"AND fm.marking_id IN {in_clause(len(self.markings))})"
-            )
-            params.extend(self.markings)
+            sets, listed = marking_sets.holding(self.markings)
+            clauses.append(f"{alias}.marking_set IN ({sets})")
+            params.extend(listed)
         if self.sources:  # the creating source is in the row (rows.ORIGIN_COLUMNS)
             listed = in_clause(len(self.sources))
             clauses.append(
@@ -75,5 +74,5 @@ class ObjectFilter(BaseModel):
 
 
 def markings_of(obj: StixObject) -> list[str]:
-    """The markings an object carries, as the store indexes them (``object_markings``)."""
+    """The markings an object carries, as the store keeps them (``store.marking_sets``)."""
     return hiding_markings(obj)
