@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from stixflow.clock import now
 from stixflow.db.base import Database, Tx, batched
@@ -43,6 +43,15 @@ from stixflow.store.visibility import readable, readable_all, sees_whole, visibl
 
 IN_BATCH = 500
 MAX_LIMIT = 1000
+
+
+class Held(NamedTuple):
+    """What a write reads of a stored object's row."""
+
+    data: Any
+    first_seen: str
+    source: str | None
+    creator: str | None
 
 
 class SQLStore:
@@ -109,7 +118,7 @@ class SQLStore:
                 log.append(events.PendingEvent(events.CREATE, obj, payload=events.IN_ROW))
                 changed.append(obj)
                 continue
-            old_json, first_seen = existing[object_id]
+            old_json, first_seen = existing[object_id].data, existing[object_id].first_seen
             old = compact.load(old_json)
             merged = obj if overwrite else merge(old, obj, incoming_wins_ties=object_id in enriched)
             if object_id in enriched and merged != old:
@@ -129,7 +138,7 @@ class SQLStore:
         tx.executemany(rows.UPSERT_OBJECT, rows.with_sets(tx, self.db.in_clause, writes))
         tx.executemany(rows.TOUCH_OBJECT, [(now, object_id) for object_id in touched])
         self._write_aliases(tx, aliases)
-        self._write_provenance(tx, [i for i in ids if i in existing], provenance)
+        self._write_provenance(tx, {i: existing[i] for i in ids if i in existing}, provenance)
         events.append(tx, log, provenance)
         result.missing, late = self.missing.record(tx, changed)
         result.relinked = self.missing.resolve(
@@ -175,15 +184,15 @@ class SQLStore:
             )
         return found
 
-    def _load(self, tx: Tx, ids: Sequence[str]) -> dict[str, tuple[Any, str]]:
-        found: dict[str, tuple[Any, str]] = {}
+    def _load(self, tx: Tx, ids: Sequence[str]) -> dict[str, Held]:
+        found: dict[str, Held] = {}
         for part in batched(ids, IN_BATCH):
-            for object_id, data, first_seen in tx.fetchall(
-                "SELECT id, data, first_seen FROM objects WHERE id IN "
+            for object_id, *held in tx.fetchall(
+                f"SELECT id, data, first_seen, {rows.ORIGIN_COLUMNS} FROM objects WHERE id IN "
                 + self.db.in_clause(len(part)),
                 part,
             ):
-                found[object_id] = (data, first_seen)
+                found[object_id] = Held(*held)
         return found
 
     def _write_aliases(self, tx: Tx, aliases: Mapping[str, str]) -> None:
@@ -193,7 +202,9 @@ class SQLStore:
             [(old, new) for old, new in aliases.items() if old != new],
         )
 
-    def _write_provenance(self, tx: Tx, existed: Sequence[str], provenance: Provenance) -> None:
+    def _write_provenance(
+        self, tx: Tx, existed: Mapping[str, Held], provenance: Provenance
+    ) -> None:
         """Side rows for the objects that were already held (``existed``) when another source
         or user than the one that created them brings them again; a new object's source and
         user are in its own row (``rows.ORIGIN_COLUMNS``)."""
@@ -204,18 +215,14 @@ class SQLStore:
                 "ON CONFLICT (source) DO NOTHING",
                 (provenance.source, now),
             )
-        if not existed or not (provenance.source or provenance.user_id):
-            return
-        origins = self._origins(tx, existed)
-        if provenance.source:
             tx.executemany(
                 "INSERT INTO object_sources (object_id, source, first_seen, last_seen) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT (object_id, source) "
                 "DO UPDATE SET last_seen = excluded.last_seen",
                 [
                     (object_id, provenance.source, now, now)
-                    for object_id in existed
-                    if origins.get(object_id, (None, None))[0] != provenance.source
+                    for object_id, held in existed.items()
+                    if held.source != provenance.source
                 ],
             )
         if provenance.user_id:
@@ -224,22 +231,10 @@ class SQLStore:
                 "ON CONFLICT (object_id, user_id) DO NOTHING",
                 [
                     (object_id, provenance.user_id, now)
-                    for object_id in existed
-                    if origins.get(object_id, (None, None))[1] != provenance.user_id
+                    for object_id, held in existed.items()
+                    if held.creator != provenance.user_id
                 ],
             )
-
-    def _origins(self, tx: Tx, ids: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
-        """(source, creator) held in the rows of ``ids``."""
-        found: dict[str, tuple[str | None, str | None]] = {}
-        for part in batched(ids, IN_BATCH):
-            for object_id, source, creator in tx.fetchall(
-                f"SELECT id, {rows.ORIGIN_COLUMNS} FROM objects WHERE id IN "
-                + self.db.in_clause(len(part)),
-                part,
-            ):
-                found[object_id] = (source, creator)
-        return found
 
     def delete(
         self,
@@ -328,7 +323,7 @@ class SQLStore:
         (twins, ``stixflow.stix.twins``), never shown to a reader."""
         with self.db.read() as tx:
             found = self._load(tx, ids)
-        return {object_id: compact.load(data) for object_id, (data, _) in found.items()}
+        return {object_id: compact.load(held.data) for object_id, held in found.items()}
 
     def query(self, query: ObjectQuery, *, access: Access) -> Page:
         """A page of objects in id order; with ``text``, ranked (``store.search``) then by id."""
@@ -354,7 +349,7 @@ class SQLStore:
             found = search.ranked(tx, where, params, text, after=after, count=limit + 1)
             ids = [object_id for object_id, _ in found[:limit]]
             bodies = self._load(tx, ids)
-        page = _readable_page([bodies[i][0] for i in ids if i in bodies], query, access)
+        page = _readable_page([bodies[i].data for i in ids if i in bodies], query, access)
         last = found[limit - 1] if len(found) > limit else None
         next_cursor = str(search.Cursor(last[1], last[0])) if last else None
         return Page(objects=page, next_cursor=next_cursor)
@@ -396,7 +391,7 @@ class SQLStore:
 
 
 def _twins_to_move(
-    incoming: Mapping[str, StixObject], existing: Mapping[str, tuple[Any, str]]
+    incoming: Mapping[str, StixObject], existing: Mapping[str, Held]
 ) -> dict[str, str]:
     """Incoming id -> twin id, for incoming objects whose held version is a twin (different
     authoritative external ids: ``stix.twins``) that reached the store under the same id
@@ -405,7 +400,7 @@ def _twins_to_move(
     for object_id, obj in incoming.items():
         if object_id not in existing:
             continue
-        if conflicting(compact.load(existing[object_id][0]), obj):
+        if conflicting(compact.load(existing[object_id].data), obj):
             twin = twin_id(obj)
             if twin is not None and twin != object_id:
                 moved[object_id] = twin
@@ -444,14 +439,14 @@ def _new_row(obj: StixObject, now: str, prepared: PreparedWrite | None) -> tuple
     return rows.object_row(obj, compact.dump(obj), now, now)
 
 
-def _unreadable(existing: Mapping[str, tuple[Any, str]], writer: Access | None) -> set[str]:
+def _unreadable(existing: Mapping[str, Held], writer: Access | None) -> set[str]:
     """Stored objects ``writer`` may not read whole, so may not change."""
     if writer is None or writer.allowed_markings is None:
         return set()
     return {
         object_id
-        for object_id, (data, _) in existing.items()
-        if not sees_whole(compact.load(data), writer)
+        for object_id, held in existing.items()
+        if not sees_whole(compact.load(held.data), writer)
     }
 
 
