@@ -262,10 +262,11 @@ class SQLStore:
         object ``writer`` cannot read whole is kept (False), like one that is not there."""
         object_id = self._resolve(tx, [object_id]).get(object_id, object_id)
         tx.lock_keys([object_id])
-        row = tx.fetchone("SELECT data FROM objects WHERE id = ?", (object_id,))
-        if row is None or _unreadable({object_id: (row[0], "")}, writer):
+        held = self._load(tx, [object_id])
+        if not held or _unreadable(held, writer):
             return False
-        if keep_shared and self._shared(tx, object_id, provenance.source):
+        data, origin = held[object_id].data, held[object_id].source
+        if keep_shared and _shared(tx, object_id, provenance.source, origin):
             tx.execute(
                 "DELETE FROM object_sources WHERE object_id = ? AND source = ?",
                 (object_id, provenance.source),
@@ -275,7 +276,7 @@ class SQLStore:
                 (object_id, provenance.source),
             )
             return False
-        events.keep_history(tx, [(object_id, row[0])])
+        events.keep_history(tx, [(object_id, data)])
         tx.execute("DELETE FROM objects WHERE id = ?", (object_id,))
         for table in (
             "object_sources",
@@ -284,15 +285,9 @@ class SQLStore:
             "object_missing_refs",
         ):
             tx.execute(f"DELETE FROM {table} WHERE object_id = ?", (object_id,))
-        gone = events.PendingEvent(
-            events.DELETE, compact.load(row[0]), payload=compact.repack(row[0])
-        )
+        gone = events.PendingEvent(events.DELETE, compact.load(data), payload=compact.repack(data))
         events.append(tx, [gone], provenance)
         return True
-
-    def _shared(self, tx: Tx, object_id: str, source: str | None) -> bool:
-        """Another source than ``source`` brought the object too."""
-        return bool(set(_sources(tx, object_id)) - {source})
 
     # -- reading -------------------------------------------------------------------------
 
@@ -301,7 +296,7 @@ class SQLStore:
         with self.db.read() as tx:
             object_id = self._resolve(tx, [object_id]).get(object_id, object_id)
             row = tx.fetchone(
-                f"SELECT o.data, o.first_seen, o.last_seen FROM objects o "
+                f"SELECT o.data, o.first_seen, o.last_seen, o.source, o.creator FROM objects o "
                 f"WHERE o.id = ? AND {visible}",
                 [object_id, *params],
             )
@@ -312,8 +307,8 @@ class SQLStore:
                 data=data,
                 first_seen=row[1],
                 last_seen=row[2],
-                sources=_sources(tx, object_id),
-                creators=_creators(tx, object_id),
+                sources=_column(tx, "SELECT source FROM object_sources", object_id, row[3]),
+                creators=_column(tx, "SELECT user_id FROM object_creators", object_id, row[4]),
                 aliases=_column(tx, "SELECT alias_id FROM object_aliases", object_id),
                 missing_refs=_column(tx, "SELECT ref_id FROM object_missing_refs", object_id),
             )
@@ -468,25 +463,17 @@ def _readable_page(found: Iterable[Any], query: ObjectQuery, access: Access) -> 
     return page
 
 
-def _column(tx: Tx, select: str, object_id: str) -> list[str]:
-    return sorted(row[0] for row in tx.fetchall(f"{select} WHERE object_id = ?", (object_id,)))
+def _column(tx: Tx, select: str, object_id: str, origin: str | None = None) -> list[str]:
+    """The values of a side table for one object, with ``origin`` (the one its row holds:
+    ``rows.ORIGIN_COLUMNS``) when given."""
+    found = {row[0] for row in tx.fetchall(f"{select} WHERE object_id = ?", (object_id,))}
+    return sorted(found | {origin} if origin is not None else found)
 
 
-def _sources(tx: Tx, object_id: str) -> list[str]:
-    """Every source that brought the object: the creating one (in its row) and the others."""
-    return _with_origin(tx, "source", object_id, "SELECT source FROM object_sources")
-
-
-def _creators(tx: Tx, object_id: str) -> list[str]:
-    return _with_origin(tx, "creator", object_id, "SELECT user_id FROM object_creators")
-
-
-def _with_origin(tx: Tx, column: str, object_id: str, others: str) -> list[str]:
-    row = tx.fetchone(f"SELECT {column} FROM objects WHERE id = ?", (object_id,))
-    found = set(_column(tx, others, object_id))
-    if row is not None and row[0] is not None:
-        found.add(row[0])
-    return sorted(found)
+def _shared(tx: Tx, object_id: str, source: str | None, origin: str | None) -> bool:
+    """Another source than ``source`` brought the object too (``origin``: its creating one)."""
+    sources = _column(tx, "SELECT source FROM object_sources", object_id, origin)
+    return bool(set(sources) - {source})
 
 
 def _filters(query: ObjectQuery, db: Database) -> list[tuple[str, list[Any]]]:
