@@ -13,9 +13,13 @@ CREATE TABLE marking_set_members (
 ALTER TABLE objects ADD COLUMN marking_set INTEGER;
 
 -- A set's key: its marking ids in order, joined by spaces (object_markings is read in its
--- primary key's order, object then marking).
-CREATE TEMP TABLE object_marking_keys AS
-SELECT object_id, group_concat(marking_id, ' ') AS markings
+-- primary key's order, object then marking). The keys are looked up by object, once per row.
+CREATE TEMP TABLE object_marking_keys (
+    object_id TEXT PRIMARY KEY,
+    markings TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT INTO object_marking_keys (object_id, markings)
+SELECT object_id, group_concat(marking_id, ' ')
 FROM (SELECT object_id, marking_id FROM object_markings ORDER BY object_id, marking_id)
 GROUP BY object_id;
 INSERT INTO marking_sets (markings)
