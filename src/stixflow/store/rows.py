@@ -69,6 +69,19 @@ OBJECT_COLUMNS = (
 #: ``object_creators``).
 ORIGIN_COLUMNS = "source, creator"
 KEEP_ORIGIN = (None, None)  # the origin values of a row that updates one already held
+#: Each origin column's side table and the column there holding the same kind of value.
+SIDE_ROWS = {"source": ("object_sources", "source"), "creator": ("object_creators", "user_id")}
+
+
+def origin_in(alias: str, column: str, listed: str) -> str:
+    """SQL: the object ``alias`` was brought by one of ``listed`` (an ``IN`` list, bound twice):
+    the one in its row (``column``: ``source`` or ``creator``) or one in its side rows."""
+    table, side = SIDE_ROWS[column]
+    return (
+        f"({alias}.{column} IN {listed} OR EXISTS (SELECT 1 FROM {table} sr "
+        f"WHERE sr.object_id = {alias}.id AND sr.{side} IN {listed}))"
+    )
+
 
 UPSERT_OBJECT = (
     f"INSERT INTO objects ({OBJECT_COLUMNS}, marking_set, {ORIGIN_COLUMNS}) "

@@ -495,11 +495,9 @@ def _filters(query: ObjectQuery, db: Database) -> list[tuple[str, list[Any]]]:
         sets, params = marking_sets.holding([query.marking])
         found.append((f"o.marking_set IN ({sets})", params))
     if query.source:
-        clause = f"(o.source = ? OR {_exists('object_sources', 'source')})"
-        found.append((clause, [query.source, query.source]))
+        found.append((rows.origin_in("o", "source", in_clause(1)), [query.source] * 2))
     if query.creator:
-        clause = f"(o.creator = ? OR {_exists('object_creators', 'user_id')})"
-        found.append((clause, [query.creator, query.creator]))
+        found.append((rows.origin_in("o", "creator", in_clause(1)), [query.creator] * 2))
     return found
 
 
@@ -511,7 +509,3 @@ def type_clause(db: Database, types: Sequence[str]) -> tuple[str, list[Any]]:
         return f"o.type IN {db.in_clause(len(types))}", list(types)
     ranges = " OR ".join("(o.id >= ? AND o.id < ?)" for _ in types)
     return f"({ranges})", [bound for kind in types for bound in (f"{kind}--", f"{kind}-.")]
-
-
-def _exists(table: str, column: str) -> str:
-    return f"EXISTS (SELECT 1 FROM {table} f WHERE f.object_id = o.id AND f.{column} = ?)"

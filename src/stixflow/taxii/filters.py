@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from stixflow.stix.granular import hiding_markings
-from stixflow.store import marking_sets
+from stixflow.store import marking_sets, rows
 from stixflow.store.base import StixObject
 
 
@@ -53,12 +53,8 @@ class ObjectFilter(BaseModel):
             sets, listed = marking_sets.holding(self.markings)
             clauses.append(f"{alias}.marking_set IN ({sets})")
             params.extend(listed)
-        if self.sources:  # the creating source is in the row (rows.ORIGIN_COLUMNS)
-            listed = in_clause(len(self.sources))
-            clauses.append(
-                f"({alias}.source IN {listed} OR EXISTS (SELECT 1 FROM object_sources fs "
-                f"WHERE fs.object_id = {alias}.id AND fs.source IN {listed}))"
-            )
+        if self.sources:
+            clauses.append(rows.origin_in(alias, "source", in_clause(len(self.sources))))
             params.extend([*self.sources, *self.sources])
         return " AND ".join(clauses), params
 
