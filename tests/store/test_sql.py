@@ -5,6 +5,7 @@ from __future__ import annotations
 from stixflow.clock import now
 from stixflow.runtime import Runtime
 from stixflow.store.base import Access, ObjectQuery, Provenance
+from stixflow.taxii.filters import ObjectFilter
 from tests.support import TLP_AMBER, TLP_GREEN, malware, relationship, sdo
 
 
@@ -167,3 +168,21 @@ def test_a_type_filter_keeps_that_type_only_even_when_another_type_starts_with_i
     )
     assert len(both.objects) + len(rest.objects) == 6
     assert runtime.store.count_by_type(access=everything) == {kind: 3 for kind in kinds}
+
+
+def test_a_collection_source_filter_matches_the_creating_and_the_later_sources(
+    runtime: Runtime,
+) -> None:
+    only_a, both = malware("Onlya"), malware("Bothfeeds")
+    write(runtime, [only_a, both], source="feed-a")
+    write(runtime, [both], source="feed-b")
+    for sources, expected in (
+        (["feed-a"], {only_a["id"], both["id"]}),
+        (["feed-b"], {both["id"]}),
+        (["feed-c", "feed-b"], {both["id"]}),
+        (["feed-c"], set()),
+    ):
+        where, params = ObjectFilter(sources=sources).sql(runtime.db.in_clause)
+        with runtime.db.read() as tx:
+            found = tx.fetchall(f"SELECT o.id FROM objects o WHERE {where}", params)
+        assert {row[0] for row in found} == expected, sources
