@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 
+import psycopg
 import pytest
 
+from stixflow.clock import now
 from stixflow.db import postgres
+from stixflow.db.migrations import migrate
 from stixflow.db.postgres import PostgresDatabase, _multi_row
+from stixflow.store.base import Access, ObjectQuery, Provenance
+from stixflow.store.sql import SQLStore
+from tests.conftest import PG_ADMIN_URL, require_service
+from tests.support import malware, sdo
 
 SOURCES = (
     "INSERT INTO object_sources (object_id, source, first_seen, last_seen) VALUES (?, ?, ?, ?) "
@@ -81,3 +89,58 @@ def test_many_rows_are_split_in_batches_and_keep_their_order(
     with db.read() as tx:
         found = tx.fetchall("SELECT object_id FROM stream_events ORDER BY seq")
     assert [row[0] for row in found] == [f"o{i}" for i in range(30)]
+
+
+@pytest.fixture(params=["libc C.UTF-8", "icu en-US"])
+def collated_db(request: pytest.FixtureRequest) -> Iterator[tuple[PostgresDatabase, bool]]:
+    """A new database migrated from scratch, with the server's default collation (C.UTF-8 here:
+    ids compare as bytes) or a linguistic one (ICU en-US: dashes ignored at first); and whether
+    it is the linguistic one."""
+    require_service("PostgreSQL", "127.0.0.1", 5432)
+    name = f"sf_test_{uuid.uuid4().hex[:10]}"
+    locale = " LOCALE_PROVIDER icu ICU_LOCALE 'en-US'" if "icu" in request.param else ""
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0{locale}')
+    database = PostgresDatabase(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}", max_size=2)
+    try:
+        migrate(database)
+        yield database, bool(locale)
+    finally:
+        database.close()
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _indexes(db: PostgresDatabase, table: str) -> dict[str, str]:
+    with db.read() as tx:
+        found = tx.fetchall(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ?", (table,)
+        )
+    return dict(found)
+
+
+def test_a_types_objects_are_listed_whatever_the_collation(
+    collated_db: tuple[PostgresDatabase, bool],
+) -> None:
+    db, linguistic = collated_db
+    # where dashes are ignored, "x-mitre-tactic--…" is not one range between "--" and "-."
+    objects = [sdo("x-mitre-tactic", f"t{i}") for i in range(30)]
+    objects += [sdo("x-mitre-matrix", f"m{i}") for i in range(30)]
+    objects += [malware(f"family {i}") for i in range(30)]
+    store = SQLStore(db)
+    with db.transaction() as tx:
+        store.upsert(tx, objects, provenance=Provenance(now(), "user-1", "test"))
+    assert db.ids_in_byte_order() is not linguistic
+    assert ("objects_type" in _indexes(db, "objects")) is linguistic  # migration 0023
+    assert "USING hash (object_id)" in _indexes(db, "stream_events")["stream_events_object"]
+    for kind in ("x-mitre-tactic", "malware"):
+        seen, cursor = [], None
+        while True:
+            page = store.query(
+                ObjectQuery(types=(kind,), limit=7, cursor=cursor), access=Access.everything()
+            )
+            seen += [o["id"] for o in page.objects]
+            if (cursor := page.next_cursor) is None:
+                break
+        assert sorted(seen) == sorted(o["id"] for o in objects if o["type"] == kind)
+        assert len(seen) == len(set(seen)) == 30

@@ -69,6 +69,11 @@ class Database(abc.ABC):
     def read(self) -> AbstractContextManager[Tx]:
         return self.transaction(write=False)
 
+    def ids_in_byte_order(self) -> bool:
+        """True when text compares as bytes (ids ``type--uuid``, ASCII): ``<type>--`` to
+        ``<type>-.`` is then exactly the ids of a type, a range of the primary key."""
+        return True
+
 
 def open_database(url: str) -> Database:
     """Open the database a URL names (``sqlite:///path`` or ``postgresql://...``)."""

@@ -51,13 +51,14 @@ def _run_script(tx: Tx, sql: str) -> None:
 
 
 def _statements(sql: str) -> list[str]:
-    """A script split on ``;``; a ``CREATE TRIGGER … BEGIN … END`` stays whole."""
+    """A script split on ``;``; a ``CREATE TRIGGER … BEGIN … END`` and a ``$$``-quoted body
+    (PostgreSQL's ``DO $$ … $$``) stay whole."""
     lines = [line for line in sql.splitlines() if not line.strip().startswith("--")]
     statements: list[str] = []
     pending = ""
     for part in "\n".join(lines).split(";"):
         pending = f"{pending};{part}" if pending else part
-        if _inside_trigger(pending):
+        if _inside_trigger(pending) or pending.count("$$") % 2:
             continue
         if pending.strip():
             statements.append(pending.strip())

@@ -119,6 +119,10 @@ def _multi_row(sql: str) -> _MultiRow | None:
     )
 
 
+#: True when the default collation compares ASCII text as bytes (migration 0023 asks the same).
+BYTE_ORDER = "SELECT 'x-.' > 'x--f' AND 'x-z' < 'xa' AND 'Z' < 'a'"
+
+
 def to_pg(sql: str) -> str:
     return sql.replace("?", "%s")
 
@@ -224,9 +228,18 @@ class PostgresDatabase(Database):
             timeout=30,
             kwargs={"autocommit": False},
         )
+        self._byte_order: bool | None = None
 
     def in_clause(self, count: int) -> str:
         return "(" + ",".join("?" * count) + ")"
+
+    def ids_in_byte_order(self) -> bool:
+        """Whether the database's collation orders ids as bytes (``C``, ``POSIX``, ``C.UTF-8``),
+        asked once: a linguistic collation ignores the dashes (``x-z`` after ``xa``)."""
+        if self._byte_order is None:
+            with self.read() as tx:
+                self._byte_order = bool(tx.scalar(BYTE_ORDER))
+        return self._byte_order
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Tx]:

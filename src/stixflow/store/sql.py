@@ -502,10 +502,11 @@ def _filters(query: ObjectQuery, db: Database) -> list[tuple[str, list[Any]]]:
 
 
 def type_clause(db: Database, types: Sequence[str]) -> tuple[str, list[Any]]:
-    """Objects of ``types``. On SQLite, ids compare as bytes and start with their type
-    (``attack-pattern--…``): each type is a range of the primary key (no index on ``type``,
-    migration 0019); ``--`` to ``-.`` holds exactly the ids ``<type>--…``."""
-    if db.dialect != "sqlite":
+    """Objects of ``types``. Where ids compare as bytes (SQLite; PostgreSQL with a ``C``
+    collation: ``Database.ids_in_byte_order``), an id starts with its type
+    (``attack-pattern--…``) and each type is a range of the primary key, ``--`` to ``-.``
+    holding exactly the ids ``<type>--…`` (no index on ``type``: migrations 0019, 0023)."""
+    if not db.ids_in_byte_order():
         return f"o.type IN {db.in_clause(len(types))}", list(types)
     ranges = " OR ".join("(o.id >= ? AND o.id < ?)" for _ in types)
     return f"({ranges})", [bound for kind in types for bound in (f"{kind}--", f"{kind}-.")]
