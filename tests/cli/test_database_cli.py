@@ -56,7 +56,7 @@ def test_stats_counts_bodies_written_before_0017(run, runtime: Runtime) -> None:
     with runtime.db.transaction() as tx:
         tx.execute(
             f"INSERT INTO objects ({rows.OBJECT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            rows.object_row(old, orjson.dumps(old), "2024", "2024"),  # JSON, as before 0017
+            rows.object_row(old, "2024", "2024", body=orjson.dumps(old)),  # JSON, as before 0017
         )
     _write(runtime, [new], "2024")
     _write(runtime, [{**new, "description": "v2", "modified": "2031-01-01T00:00:00.000Z"}], "2025")

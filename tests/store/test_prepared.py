@@ -7,7 +7,7 @@ from pathlib import Path
 from stixflow.clock import now
 from stixflow.config import load_settings
 from stixflow.runtime import Runtime, open_runtime
-from stixflow.store import compact, events, rows
+from stixflow.store import events, rows
 from stixflow.store.base import Provenance
 from stixflow.store.prepared import PreparedWrite
 from tests.support import TLP_GREEN, malware, relationship
@@ -21,7 +21,7 @@ def test_prepared_rows_are_those_upsert_computes() -> None:
     for obj in objects:
         ready = prepared.created(obj, STAMP)
         assert ready is not None
-        assert ready.row == rows.object_row(obj, compact.dump(obj), STAMP, STAMP)
+        assert ready.row == rows.object_row(obj, STAMP, STAMP)
     assert prepared.covers(objects) and not prepared.covers(objects[:1])
     assert not prepared.covers([dict(objects[0]), objects[1]])  # an equal copy is another dict
     assert prepared.created(dict(objects[0]), STAMP) is None

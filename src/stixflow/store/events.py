@@ -5,12 +5,12 @@ the sequence numbers readers see grow in commit order: a reader resuming after `
 misses an event that committed later with a smaller number. Payloads are the object's version at
 that moment; updates also carry a top-level JSON Patch (RFC 6902) from the previous version.
 
-Storage (issue 18): payloads and patches are packed like ``objects.data`` (``store.compact``).
-The latest create or update of an object that is still there has an empty payload (``IN_ROW``):
-the version it wrote is the object's row, which every reader joins (``PAYLOAD``). Before that row
-changes or goes, ``keep_history`` gives the event its version back, in the same transaction, so
-a reader never finds an empty payload whose row holds a later version. Events written before
-(plain zlib payloads, JSON text patches) read as they did.
+Storage (issue 18): payloads and patches are packed like ``objects.data`` (``store.compact``),
+whole. The latest create or update of an object that is still there has an empty payload
+(``IN_ROW``): the version it wrote is the object's row, which every reader joins (``FROM``,
+``PAYLOAD``). Before that row changes or goes, ``keep_history`` gives the event its version back,
+in the same transaction, so a reader never finds an empty payload whose row holds a later
+version. Events written before (plain zlib payloads, JSON text patches) read as they did.
 """
 
 from __future__ import annotations
@@ -22,17 +22,17 @@ from typing import Any
 import orjson
 
 from stixflow.db.base import Database, Tx
-from stixflow.store import compact
+from stixflow.store import compact, rows
 from stixflow.store.base import Provenance, StixObject
 
 CREATE, UPDATE, DELETE = "create", "update", "delete"
 LOG_LOCK = "stixflow:stream-events"
 IN_ROW = b""
-#: The payload of ``stream_events e``: its own, or its object's row for an ``IN_ROW`` event.
-PAYLOAD = (
-    "CASE WHEN length(e.data) = 0 THEN (SELECT o.data FROM objects o WHERE o.id = e.object_id) "
-    "ELSE e.data END"
-)
+#: The log ``e``, each ``IN_ROW`` event with its object's row ``o``.
+FROM = "stream_events e LEFT JOIN objects o ON length(e.data) = 0 AND o.id = e.object_id"
+#: The payload of an event of ``FROM``: its own, or its object's row (``payload_of``).
+PAYLOAD = f"e.data, {rows.body_columns('o')}"
+PAYLOAD_WIDTH = 1 + rows.BODY_WIDTH
 COLUMNS = (
     f"e.seq, e.kind, e.object_id, e.object_type, {PAYLOAD}, e.patch, e.source, e.user_id, "
     "e.created_at"
@@ -103,12 +103,12 @@ def append(tx: Tx, events: Sequence[PendingEvent], provenance: Provenance) -> No
     )
 
 
-def keep_history(tx: Tx, rows: Sequence[tuple[str, Any]]) -> None:
-    """Before the rows of ``(object id, stored body)`` change or go: the object's ``IN_ROW``
-    event, if any, gets that body (the version it wrote) as its own payload."""
+def keep_history(tx: Tx, held: Sequence[StixObject]) -> None:
+    """Before the rows of ``held`` (the objects as stored) change or go: each object's
+    ``IN_ROW`` event, if any, gets that version as its own payload."""
     tx.executemany(
         "UPDATE stream_events SET data = ? WHERE object_id = ? AND length(data) = 0",
-        [(compact.repack(body), object_id) for object_id, body in rows],
+        [(compact.dump(obj), obj["id"]) for obj in held],
     )
 
 
@@ -116,7 +116,7 @@ def read_after(db: Database, after: int, *, limit: int = 500) -> list[Event]:
     """Events with ``seq > after``, oldest first."""
     with db.read() as tx:
         found = tx.fetchall(
-            f"SELECT {COLUMNS} FROM stream_events e WHERE e.seq > ? ORDER BY e.seq LIMIT ?",
+            f"SELECT {COLUMNS} FROM {FROM} WHERE e.seq > ? ORDER BY e.seq LIMIT ?",
             (after, limit),
         )
     return [event_of(row) for row in found]
@@ -136,15 +136,22 @@ def seq_at(db: Database, moment: str) -> int:
     return int(value)
 
 
+def payload_of(values: Sequence[Any]) -> StixObject:
+    """The object an event's ``PAYLOAD`` values hold."""
+    own, *row = values
+    return compact.load(own) if len(own) else rows.load(row)
+
+
 def event_of(row: Sequence[Any]) -> Event:
     """An ``Event`` from a row of ``COLUMNS``."""
-    seq, kind, object_id, object_type, data, patch, source, user_id, created_at = row
+    seq, kind, object_id, object_type = row[:4]
+    patch, source, user_id, created_at = row[4 + PAYLOAD_WIDTH :]
     return Event(
         seq=int(seq),
         kind=kind,
         object_id=object_id,
         object_type=object_type,
-        data=compact.load(data),
+        data=payload_of(row[4 : 4 + PAYLOAD_WIDTH]),
         patch=orjson.loads(compact.unpack(patch)) if patch is not None else None,
         source=source,
         user_id=user_id,

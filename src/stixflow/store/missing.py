@@ -20,13 +20,12 @@ objects page of the web UI); each write's missing references are a warning on it
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
 
 from stixflow.db.base import Database, Tx, batched
 from stixflow.stix.bundle import is_identifier, rewrite_refs
 from stixflow.stix.markings import TLP_NAME_BY_ID
 from stixflow.stix.repair import WARNING
-from stixflow.store import compact, events, rows
+from stixflow.store import events, rows
 from stixflow.store.base import Access, MissingRef, Provenance, StixObject
 from stixflow.store.prepared import top_level_refs
 from stixflow.store.visibility import visible_clause
@@ -124,21 +123,22 @@ class MissingRefs:
         tx.lock_keys(to_rewrite)
         log: list[events.PendingEvent] = []
         writes: list[rows.Write] = []
-        replaced: list[tuple[str, Any]] = []
+        replaced: list[StixObject] = []
         for part in batched(to_rewrite, IN_BATCH):
-            for object_id, data, first_seen in tx.fetchall(
-                "SELECT id, data, first_seen FROM objects WHERE id IN "
+            for *body, first_seen in tx.fetchall(
+                f"SELECT {rows.body_columns('o')}, o.first_seen FROM objects o WHERE o.id IN "
                 + self.db.in_clause(len(part)),
                 part,
             ):
-                old = compact.load(data)
+                old = rows.load(body)
+                object_id = old["id"]
                 id_map = {ref: aliases[ref] for ref in waiting[object_id] if ref in aliases}
                 new = rewrite_refs(old, id_map)
                 if new == old:
                     continue
-                row = rows.object_row(new, compact.dump(new), first_seen, provenance.seen_at)
+                row = rows.object_row(new, first_seen, provenance.seen_at)
                 writes.append((row, new, rows.KEEP_ORIGIN))
-                replaced.append((object_id, data))
+                replaced.append(old)
                 patch = events.top_level_patch(old, new)
                 log.append(events.PendingEvent(events.UPDATE, new, patch, payload=events.IN_ROW))
         events.keep_history(tx, replaced)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from stixflow.store import compact, rows
+from stixflow.store import rows
 from stixflow.store.base import StixObject
 
 
@@ -40,7 +40,7 @@ class PreparedWrite:
             self.wanted.add(obj["id"])
             self.wanted.update(top_level_refs(obj))
             try:
-                row = rows.object_row(obj, compact.dump(obj), seen_at, seen_at)
+                row = rows.object_row(obj, seen_at, seen_at)
             except (TypeError, ValueError):  # left to ``upsert``, where it fails that object
                 continue
             self._entries[id(obj)] = PreparedObject(obj, row)

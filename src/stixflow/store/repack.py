@@ -1,6 +1,7 @@
 """Packing what a database written before migration 0017 still holds in the old forms
 (``stixflow db repack``): object bodies as JSON text, event payloads as plain zlib streams (most
-stored, not deflated), patches as JSON text. They read as they are (``store.compact``); packing
+stored, not deflated), patches as JSON text. A body is packed as written now, without what its
+row's columns hold (``rows.stored_body``). They read as they are (``store.compact``); packing
 them only saves room, which later writes reuse (SQLite's file shrinks only with ``VACUUM``).
 
 Runs beside the workers: a batch at a time, each row replaced only if it still holds the value
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from stixflow.db.base import Database
-from stixflow.store import compact
+from stixflow.store import compact, rows
 
 BATCH = 500
 
@@ -32,19 +33,21 @@ def repack(db: Database, *, progress: Callable[[Repacked], None] | None = None) 
     while True:
         with db.read() as tx:
             found = tx.fetchall(
-                "SELECT id, data FROM objects WHERE id > ? ORDER BY id LIMIT ?", (after, BATCH)
+                f"SELECT {rows.body_columns('o')} FROM objects o WHERE o.id > ? "
+                "ORDER BY o.id LIMIT ?",
+                (after, BATCH),
             )
-        old = [(object_id, data) for object_id, data in found if not compact.packed(data)]
+        old = [body for body in found if not compact.packed(body[0])]
         if old:
             with db.transaction() as tx:
-                for object_id, data in old:
+                for body in old:
                     done.objects += tx.rowcount(
                         "UPDATE objects SET data = ? WHERE id = ? AND data = ?",
-                        (compact.repack(data), object_id, data),
+                        (rows.stored_body(rows.load(body)), body[rows.ID_AT], body[0]),
                     )
         if len(found) < BATCH:
             break
-        after = found[-1][0]
+        after = found[-1][rows.ID_AT]
         _report(progress, done)
     seq = 0
     while True:

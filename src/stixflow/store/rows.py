@@ -1,5 +1,10 @@
 """How a STIX object maps to the columns of the ``objects`` table (``data``: the packed body,
-``store.compact``; the search columns are computed here, never read back from it)."""
+``store.compact``; the search columns are computed here, never read back from it).
+
+The body leaves out what the row's columns hold exactly (``IN_COLUMNS``: the id, type, dates,
+author and a relationship's ends, a fifth of a packed body, mostly ids that do not compress):
+``stored_body`` packs the rest, ``load`` puts them back from the columns. A body written before
+(issue 18) holds them too, with the same values, and reads the same way."""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from stixflow.db.base import Tx
-from stixflow.store import marking_sets
+from stixflow.store import compact, marking_sets
 from stixflow.store.search import search_names
 
 SEARCH_DESCRIPTION_CHARS = 2000
@@ -35,9 +40,49 @@ def search_text(obj: dict[str, Any]) -> str | None:
     return text.lower() or None
 
 
+#: Properties a body leaves out, each equal to the column of the same name (a relationship's
+#: ``source_ref``/``target_ref`` too: a sighting's ends come from other properties).
+IN_COLUMNS = ("type", "spec_version", "id", "created_by_ref", "created", "modified")
+ENDS = ("source_ref", "target_ref")
+
+
+def body_columns(alias: str) -> str:
+    """SQL: a row's body and the columns ``load`` puts back into it (``alias``: the objects)."""
+    return ", ".join(f"{alias}.{column}" for column in ("data", *IN_COLUMNS, *ENDS))
+
+
+BODY_WIDTH = 1 + len(IN_COLUMNS) + len(ENDS)  # the values ``body_columns`` selects
+ID_AT = 1 + IN_COLUMNS.index("id")  # the id's place among them
+
+
+def stored_body(obj: dict[str, Any]) -> bytes:
+    """``obj`` packed without the properties its row's columns hold (strings only: a column
+    gives back a string)."""
+    left_out = (*IN_COLUMNS, *ENDS) if obj.get("type") == "relationship" else IN_COLUMNS
+    kept = {k: v for k, v in obj.items() if not (k in left_out and isinstance(v, str))}
+    return compact.dump(kept)
+
+
+def load(values: Sequence[Any]) -> dict[str, Any]:
+    """The object of a row's ``body_columns`` values."""
+    data, *columns = values
+    edge = columns[0] == "relationship"
+    named = zip((*IN_COLUMNS, *ENDS), columns, strict=True)
+    obj = {key: value for key, value in named if value is not None and (edge or key not in ENDS)}
+    obj.update(compact.load(data))
+    return obj
+
+
+def packed_whole(values: Sequence[Any]) -> bytes:
+    """A row's object packed whole, as an event payload holds it (``body_columns`` values)."""
+    return compact.dump(load(values))
+
+
 def object_row(
-    obj: dict[str, Any], data: bytes, first_seen: str, last_seen: str
+    obj: dict[str, Any], first_seen: str, last_seen: str, *, body: str | bytes | None = None
 ) -> tuple[Any, ...]:
+    """The ``OBJECT_COLUMNS`` values of ``obj``; ``body``: a stored form other than the one
+    written now (``stored_body``), as an earlier version wrote it."""
     source, target = endpoints(obj)
     name = obj.get("name") or obj.get("value")
     return (
@@ -52,7 +97,7 @@ def object_row(
         source,
         target,
         1 if obj.get("revoked") else 0,
-        data,
+        stored_body(obj) if body is None else body,
         first_seen,
         last_seen,
         search_names(obj),

@@ -27,7 +27,7 @@ from stixflow.stix.bundle import rewrite_refs
 from stixflow.stix.merge import merge
 from stixflow.stix.timestamps import sort_key
 from stixflow.stix.twins import conflicting, twin_id
-from stixflow.store import compact, events, marking_sets, rows, search
+from stixflow.store import events, marking_sets, rows, search
 from stixflow.store.base import (
     Access,
     ObjectQuery,
@@ -46,9 +46,9 @@ MAX_LIMIT = 1000
 
 
 class Held(NamedTuple):
-    """What a write reads of a stored object's row."""
+    """What a write reads of a stored object's row (``obj``: its object, ``rows.load``)."""
 
-    data: Any
+    obj: StixObject
     first_seen: str
     source: str | None
     creator: str | None
@@ -109,7 +109,7 @@ class SQLStore:
         touched: list[str] = []
         changed: list[StixObject] = []
         log: list[events.PendingEvent] = []
-        replaced: list[tuple[str, Any]] = []
+        replaced: list[StixObject] = []
         origin = (provenance.source, provenance.user_id)
         for object_id, obj in incoming.items():
             if object_id not in existing:
@@ -118,8 +118,7 @@ class SQLStore:
                 log.append(events.PendingEvent(events.CREATE, obj, payload=events.IN_ROW))
                 changed.append(obj)
                 continue
-            old_json, first_seen = existing[object_id].data, existing[object_id].first_seen
-            old = compact.load(old_json)
+            old, first_seen = existing[object_id].obj, existing[object_id].first_seen
             merged = obj if overwrite else merge(old, obj, incoming_wins_ties=object_id in enriched)
             if object_id in enriched and merged != old:
                 merged = _new_version(merged, old, now)
@@ -128,9 +127,9 @@ class SQLStore:
                 touched.append(object_id)
             else:
                 result.updated += 1
-                row = rows.object_row(merged, compact.dump(merged), first_seen, now)
+                row = rows.object_row(merged, first_seen, now)
                 writes.append((row, merged, rows.KEEP_ORIGIN))
-                replaced.append((object_id, old_json))
+                replaced.append(old)
                 changed.append(merged)
                 patch = events.top_level_patch(old, merged)
                 log.append(events.PendingEvent(events.UPDATE, merged, patch, payload=events.IN_ROW))
@@ -187,12 +186,13 @@ class SQLStore:
     def _load(self, tx: Tx, ids: Sequence[str]) -> dict[str, Held]:
         found: dict[str, Held] = {}
         for part in batched(ids, IN_BATCH):
-            for object_id, *held in tx.fetchall(
-                f"SELECT id, data, first_seen, {rows.ORIGIN_COLUMNS} FROM objects WHERE id IN "
-                + self.db.in_clause(len(part)),
+            for *body, first_seen, source, creator in tx.fetchall(
+                f"SELECT {rows.body_columns('o')}, o.first_seen, o.source, o.creator "
+                f"FROM objects o WHERE o.id IN {self.db.in_clause(len(part))}",
                 part,
             ):
-                found[object_id] = Held(*held)
+                obj = rows.load(body)
+                found[obj["id"]] = Held(obj, first_seen, source, creator)
         return found
 
     def _write_aliases(self, tx: Tx, aliases: Mapping[str, str]) -> None:
@@ -265,7 +265,7 @@ class SQLStore:
         held = self._load(tx, [object_id])
         if not held or _unreadable(held, writer):
             return False
-        data, origin = held[object_id].data, held[object_id].source
+        obj, origin = held[object_id].obj, held[object_id].source
         if keep_shared and _shared(tx, object_id, provenance.source, origin):
             tx.execute(
                 "DELETE FROM object_sources WHERE object_id = ? AND source = ?",
@@ -276,7 +276,7 @@ class SQLStore:
                 (object_id, provenance.source),
             )
             return False
-        events.keep_history(tx, [(object_id, data)])
+        events.keep_history(tx, [obj])
         tx.execute("DELETE FROM objects WHERE id = ?", (object_id,))
         for table in (
             "object_sources",
@@ -285,7 +285,7 @@ class SQLStore:
             "object_missing_refs",
         ):
             tx.execute(f"DELETE FROM {table} WHERE object_id = ?", (object_id,))
-        gone = events.PendingEvent(events.DELETE, compact.load(data), payload=compact.repack(data))
+        gone = events.PendingEvent(events.DELETE, obj)
         events.append(tx, [gone], provenance)
         return True
 
@@ -296,19 +296,19 @@ class SQLStore:
         with self.db.read() as tx:
             object_id = self._resolve(tx, [object_id]).get(object_id, object_id)
             row = tx.fetchone(
-                f"SELECT o.data, o.first_seen, o.last_seen, o.source, o.creator FROM objects o "
-                f"WHERE o.id = ? AND {visible}",
+                f"SELECT o.first_seen, o.last_seen, o.source, o.creator, "
+                f"{rows.body_columns('o')} FROM objects o WHERE o.id = ? AND {visible}",
                 [object_id, *params],
             )
-            data = readable(compact.load(row[0]), access) if row is not None else None
+            data = readable(rows.load(row[4:]), access) if row is not None else None
             if row is None or data is None:
                 return None
             return StoredObject(
                 data=data,
-                first_seen=row[1],
-                last_seen=row[2],
-                sources=_column(tx, "SELECT source FROM object_sources", object_id, row[3]),
-                creators=_column(tx, "SELECT user_id FROM object_creators", object_id, row[4]),
+                first_seen=row[0],
+                last_seen=row[1],
+                sources=_column(tx, "SELECT source FROM object_sources", object_id, row[2]),
+                creators=_column(tx, "SELECT user_id FROM object_creators", object_id, row[3]),
                 aliases=_column(tx, "SELECT alias_id FROM object_aliases", object_id),
                 missing_refs=_column(tx, "SELECT ref_id FROM object_missing_refs", object_id),
             )
@@ -318,7 +318,7 @@ class SQLStore:
         (twins, ``stixflow.stix.twins``), never shown to a reader."""
         with self.db.read() as tx:
             found = self._load(tx, ids)
-        return {object_id: compact.load(held.data) for object_id, held in found.items()}
+        return {object_id: held.obj for object_id, held in found.items()}
 
     def query(self, query: ObjectQuery, *, access: Access) -> Page:
         """A page of objects in id order; with ``text``, ranked (``store.search``) then by id."""
@@ -328,11 +328,12 @@ class SQLStore:
         limit = max(1, min(query.limit, MAX_LIMIT))
         with self.db.read() as tx:
             found = tx.fetchall(
-                f"SELECT o.id, o.data FROM objects o WHERE {where} ORDER BY o.id LIMIT ?",
+                f"SELECT {rows.body_columns('o')} FROM objects o WHERE {where} "
+                "ORDER BY o.id LIMIT ?",
                 [*params, limit + 1],
             )
-        page = _readable_page([data for _, data in found[:limit]], query, access)
-        next_cursor = found[limit - 1][0] if len(found) > limit else None
+        page = _readable_page([rows.load(body) for body in found[:limit]], query, access)
+        next_cursor = found[limit - 1][rows.ID_AT] if len(found) > limit else None
         return Page(objects=page, next_cursor=next_cursor)
 
     def _search(self, query: ObjectQuery, text: str, access: Access) -> Page:
@@ -344,7 +345,7 @@ class SQLStore:
             found = search.ranked(tx, where, params, text, after=after, count=limit + 1)
             ids = [object_id for object_id, _ in found[:limit]]
             bodies = self._load(tx, ids)
-        page = _readable_page([bodies[i].data for i in ids if i in bodies], query, access)
+        page = _readable_page([bodies[i].obj for i in ids if i in bodies], query, access)
         last = found[limit - 1] if len(found) > limit else None
         next_cursor = str(search.Cursor(last[1], last[0])) if last else None
         return Page(objects=page, next_cursor=next_cursor)
@@ -368,11 +369,11 @@ class SQLStore:
         with self.db.read() as tx:
             object_id = self._resolve(tx, [object_id]).get(object_id, object_id)
             found = tx.fetchall(
-                f"SELECT o.data FROM objects o WHERE (o.source_ref = ? OR o.target_ref = ?) "
-                f"AND {visible} ORDER BY o.id",
+                f"SELECT {rows.body_columns('o')} FROM objects o "
+                f"WHERE (o.source_ref = ? OR o.target_ref = ?) AND {visible} ORDER BY o.id",
                 [object_id, object_id, *params],
             )
-        return readable_all((compact.load(data) for (data,) in found), access)
+        return readable_all((rows.load(body) for body in found), access)
 
     def count_by_type(self, *, access: Access) -> dict[str, int]:
         visible, params = visible_clause(access)
@@ -395,7 +396,7 @@ def _twins_to_move(
     for object_id, obj in incoming.items():
         if object_id not in existing:
             continue
-        if conflicting(compact.load(existing[object_id].data), obj):
+        if conflicting(existing[object_id].obj, obj):
             twin = twin_id(obj)
             if twin is not None and twin != object_id:
                 moved[object_id] = twin
@@ -431,18 +432,14 @@ def _new_row(obj: StixObject, now: str, prepared: PreparedWrite | None) -> tuple
     ready = prepared.created(obj, now) if prepared is not None else None
     if ready is not None:
         return ready.row
-    return rows.object_row(obj, compact.dump(obj), now, now)
+    return rows.object_row(obj, now, now)
 
 
 def _unreadable(existing: Mapping[str, Held], writer: Access | None) -> set[str]:
     """Stored objects ``writer`` may not read whole, so may not change."""
     if writer is None or writer.allowed_markings is None:
         return set()
-    return {
-        object_id
-        for object_id, held in existing.items()
-        if not sees_whole(compact.load(held.data), writer)
-    }
+    return {object_id for object_id, held in existing.items() if not sees_whole(held.obj, writer)}
 
 
 def _still_matches(obj: StixObject, query: ObjectQuery) -> bool:
@@ -453,10 +450,11 @@ def _still_matches(obj: StixObject, query: ObjectQuery) -> bool:
     return not (query.author and obj.get("created_by_ref") != query.author)
 
 
-def _readable_page(found: Iterable[Any], query: ObjectQuery, access: Access) -> list[StixObject]:
+def _readable_page(
+    found: Iterable[StixObject], query: ObjectQuery, access: Access
+) -> list[StixObject]:
     page = []
-    for data in found:
-        stored = compact.load(data)
+    for stored in found:
         seen = readable(stored, access)
         if seen is not None and (seen is stored or _still_matches(seen, query)):
             page.append(seen)

@@ -24,10 +24,10 @@ from typing import Any
 
 from stixflow.db.base import Database
 from stixflow.stix.bundle import references
-from stixflow.store import compact, marking_sets, rows
+from stixflow.store import marking_sets, rows
 from stixflow.store.base import Access, StixObject
 from stixflow.store.events import COLUMNS as EVENT_COLUMNS
-from stixflow.store.events import PAYLOAD, Event, event_of
+from stixflow.store.events import FROM, PAYLOAD, Event, event_of, payload_of
 from stixflow.store.sql import SQLStore
 from stixflow.store.visibility import readable
 from stixflow.streams.envelope import Flavour, opencti_body
@@ -198,14 +198,13 @@ class StreamView:
     def _previous(self, event: Event) -> StixObject | None:
         with self.db.read() as tx:
             row = tx.fetchone(
-                f"SELECT e.kind, {PAYLOAD} FROM stream_events e "
+                f"SELECT e.kind, {PAYLOAD} FROM {FROM} "
                 "WHERE e.object_id = ? AND e.seq < ? ORDER BY e.seq DESC LIMIT 1",
                 (event.object_id, event.seq),
             )
         if row is None or row[0] == DELETE:
             return None
-        previous: StixObject = compact.load(row[1])
-        return previous
+        return payload_of(row[1:])
 
     # -- dependencies --------------------------------------------------------------------
 
@@ -258,7 +257,7 @@ class StreamView:
         and the reader started after the beginning)."""
         with self.db.read() as tx:
             found = tx.fetchall(
-                f"SELECT {EVENT_COLUMNS} FROM stream_events e WHERE e.seq > ? AND e.seq <= ? "
+                f"SELECT {EVENT_COLUMNS} FROM {FROM} WHERE e.seq > ? AND e.seq <= ? "
                 "AND NOT EXISTS (SELECT 1 FROM stream_events l WHERE l.object_id = e.object_id "
                 "AND l.seq > e.seq AND l.seq <= ?) ORDER BY e.seq LIMIT ?",
                 (after, upto, upto, limit),

@@ -16,7 +16,7 @@ from typing import Any
 from stixflow.db.base import Database, Tx
 from stixflow.errors import InvalidInput
 from stixflow.stix.timestamps import sort_key, to_millis
-from stixflow.store import compact, events
+from stixflow.store import events, rows
 from stixflow.store.base import Access, StixObject
 from stixflow.store.visibility import readable, visible_clause
 from stixflow.taxii.filters import ObjectFilter
@@ -105,7 +105,7 @@ class CollectionReader:
         where, params = self._where(match, added_after)
         with self.db.read() as tx:
             found = tx.fetchall(
-                "SELECT e.seq, e.created_at, o.data FROM stream_events e "
+                f"SELECT e.seq, e.created_at, {rows.body_columns('o')} FROM stream_events e "
                 "JOIN objects o ON o.id = e.object_id "
                 f"WHERE e.seq > ? AND e.kind <> 'delete' AND {LATEST} AND {where} "
                 "ORDER BY e.seq LIMIT ?",
@@ -122,7 +122,7 @@ class CollectionReader:
         where, params = self._where(scoped, added_after)
         with self.db.read() as tx:
             found = tx.fetchall(
-                "SELECT e.seq, e.created_at, o.data FROM stream_events e "
+                f"SELECT e.seq, e.created_at, {rows.body_columns('o')} FROM stream_events e "
                 "JOIN objects o ON o.id = e.object_id "
                 f"WHERE e.kind <> 'delete' AND {LATEST} AND {where}",
                 params,
@@ -152,11 +152,11 @@ class CollectionReader:
         self, tx: Tx, found: list[Any], match: Match, added_after: str | None
     ) -> list[Entry]:
         if match.last_only:
-            entries = [Entry(compact.load(data), taxii_time(added)) for _, added, data in found]
+            entries = [Entry(rows.load(body), taxii_time(added)) for _, added, *body in found]
             return self._readable(entries)
         entries = []
-        for _, _, data in found:
-            history = history_of(tx, compact.load(data)["id"])
+        for _, _, *body in found:
+            history = history_of(tx, body[rows.ID_AT])
             chosen = select_versions(history, match.versions)
             entries.extend(
                 entry
@@ -180,16 +180,16 @@ def history_of(tx: Tx, object_id: str) -> list[Entry]:
     """Every version of an object since it was last (re)created, oldest first: one per distinct
     ``modified``, with the data last written for it and the time it was first added."""
     found = tx.fetchall(
-        f"SELECT e.kind, e.created_at, {events.PAYLOAD} FROM stream_events e "
+        f"SELECT e.kind, e.created_at, {events.PAYLOAD} FROM {events.FROM} "
         "WHERE e.object_id = ? ORDER BY e.seq",
         (object_id,),
     )
     versions: dict[str, Entry] = {}
-    for kind, added, data in found:
+    for kind, added, *payload in found:
         if kind == "delete":
             versions.clear()
             continue
-        obj = compact.load(data)
+        obj = events.payload_of(payload)
         key = str(obj.get("modified") or obj.get("created") or added)
         first = versions[key].date_added if key in versions else taxii_time(added)
         versions[key] = Entry(obj, first)
