@@ -2,7 +2,7 @@
 ``store.compact``; the search columns are computed here, never read back from it).
 
 The body leaves out what the row's columns hold exactly (``IN_COLUMNS``: the id, type, dates,
-author and a relationship's ends, a fifth of a packed body, mostly ids that do not compress):
+author and a relationship's ends: a third of a packed body, mostly ids that do not compress):
 ``stored_body`` packs the rest, ``load`` puts them back from the columns. A body written before
 (issue 18) holds them too, with the same values, and reads the same way."""
 
@@ -71,11 +71,6 @@ def load(values: Sequence[Any]) -> dict[str, Any]:
     obj = {key: value for key, value in named if value is not None and (edge or key not in ENDS)}
     obj.update(compact.load(data))
     return obj
-
-
-def packed_whole(values: Sequence[Any]) -> bytes:
-    """A row's object packed whole, as an event payload holds it (``body_columns`` values)."""
-    return compact.dump(load(values))
 
 
 def object_row(
