@@ -1,9 +1,9 @@
 """How a STIX object's JSON is kept in the database: ``objects.data`` and event-log payloads.
 
 Both hold one packed body: the object's JSON as a zlib stream (RFC 1950) deflated with the preset
-dictionary of ``zdict`` (its Adler-32 checksum, the DICTID, is in the stream's header). A write
-packs each object once: the row's bytes become its latest event's payload when the row changes
-(``events.keep_history``).
+dictionary of ``zdict`` (its Adler-32 checksum, the DICTID, is in the stream's header). A row's
+body leaves out what the row's columns hold (``rows.stored_body``); an event payload is the whole
+object, packed when its row changes or goes (``events.keep_history``).
 
 ``unpack`` reads every form these columns (and event patches, packed alike) ever held, so that a
 database written by an earlier version reads unchanged, whether or not its rows were rewritten:

@@ -103,12 +103,12 @@ def append(tx: Tx, events: Sequence[PendingEvent], provenance: Provenance) -> No
     )
 
 
-def keep_history(tx: Tx, held: Sequence[StixObject]) -> None:
-    """Before the rows of ``held`` (the objects as stored) change or go: each object's
-    ``IN_ROW`` event, if any, gets that version as its own payload."""
+def keep_history(tx: Tx, versions: Sequence[tuple[str, bytes]]) -> None:
+    """Before the rows of ``(object id, stored version packed whole)`` change or go: each
+    object's ``IN_ROW`` event, if any, gets that version as its own payload."""
     tx.executemany(
         "UPDATE stream_events SET data = ? WHERE object_id = ? AND length(data) = 0",
-        [(compact.dump(obj), obj["id"]) for obj in held],
+        [(payload, object_id) for object_id, payload in versions],
     )
 
 

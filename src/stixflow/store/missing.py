@@ -25,7 +25,7 @@ from stixflow.db.base import Database, Tx, batched
 from stixflow.stix.bundle import is_identifier, rewrite_refs
 from stixflow.stix.markings import TLP_NAME_BY_ID
 from stixflow.stix.repair import WARNING
-from stixflow.store import events, rows
+from stixflow.store import compact, events, rows
 from stixflow.store.base import Access, MissingRef, Provenance, StixObject
 from stixflow.store.prepared import top_level_refs
 from stixflow.store.visibility import visible_clause
@@ -123,7 +123,7 @@ class MissingRefs:
         tx.lock_keys(to_rewrite)
         log: list[events.PendingEvent] = []
         writes: list[rows.Write] = []
-        replaced: list[StixObject] = []
+        replaced: list[tuple[str, bytes]] = []
         for part in batched(to_rewrite, IN_BATCH):
             for *body, first_seen in tx.fetchall(
                 f"SELECT {rows.body_columns('o')}, o.first_seen FROM objects o WHERE o.id IN "
@@ -138,7 +138,7 @@ class MissingRefs:
                     continue
                 row = rows.object_row(new, first_seen, provenance.seen_at)
                 writes.append((row, new, rows.KEEP_ORIGIN))
-                replaced.append(old)
+                replaced.append((object_id, compact.dump(old)))
                 patch = events.top_level_patch(old, new)
                 log.append(events.PendingEvent(events.UPDATE, new, patch, payload=events.IN_ROW))
         events.keep_history(tx, replaced)

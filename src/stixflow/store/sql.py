@@ -27,7 +27,7 @@ from stixflow.stix.bundle import rewrite_refs
 from stixflow.stix.merge import merge
 from stixflow.stix.timestamps import sort_key
 from stixflow.stix.twins import conflicting, twin_id
-from stixflow.store import events, marking_sets, rows, search
+from stixflow.store import compact, events, marking_sets, rows, search
 from stixflow.store.base import (
     Access,
     ObjectQuery,
@@ -109,7 +109,7 @@ class SQLStore:
         touched: list[str] = []
         changed: list[StixObject] = []
         log: list[events.PendingEvent] = []
-        replaced: list[StixObject] = []
+        replaced: list[tuple[str, bytes]] = []
         origin = (provenance.source, provenance.user_id)
         for object_id, obj in incoming.items():
             if object_id not in existing:
@@ -129,7 +129,7 @@ class SQLStore:
                 result.updated += 1
                 row = rows.object_row(merged, first_seen, now)
                 writes.append((row, merged, rows.KEEP_ORIGIN))
-                replaced.append(old)
+                replaced.append((object_id, compact.dump(old)))
                 changed.append(merged)
                 patch = events.top_level_patch(old, merged)
                 log.append(events.PendingEvent(events.UPDATE, merged, patch, payload=events.IN_ROW))
@@ -276,7 +276,8 @@ class SQLStore:
                 (object_id, provenance.source),
             )
             return False
-        events.keep_history(tx, [obj])
+        whole = compact.dump(obj)  # the version the log keeps, and the deletion's payload
+        events.keep_history(tx, [(object_id, whole)])
         tx.execute("DELETE FROM objects WHERE id = ?", (object_id,))
         for table in (
             "object_sources",
@@ -285,7 +286,7 @@ class SQLStore:
             "object_missing_refs",
         ):
             tx.execute(f"DELETE FROM {table} WHERE object_id = ?", (object_id,))
-        gone = events.PendingEvent(events.DELETE, obj)
+        gone = events.PendingEvent(events.DELETE, obj, payload=whole)
         events.append(tx, [gone], provenance)
         return True
 
