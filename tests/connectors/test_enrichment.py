@@ -4,9 +4,12 @@ the job over HTTP and what it sends back is ingested under the job's work."""
 from __future__ import annotations
 
 import orjson
+import pytest
 from fastapi.testclient import TestClient
 
+from stixflow.connectors.callbacks import CallbackCourier, CallbackRecords
 from stixflow.connectors.enrichment import dispatch_created, enriched_object
+from stixflow.connectors.model import listen_queue
 from stixflow.runtime import Runtime
 from tests.support import bundle, drain, malware, sdo
 
@@ -75,6 +78,45 @@ def test_a_reset_fails_the_works_of_the_jobs_it_drops(client: TestClient, runtim
         client.get("/api/connectors/manual/jobs", params={"wait": 2}).json()["internal"]["work_id"]
         == kept
     )
+
+
+def test_a_reset_drops_the_job_the_courier_holds_for_an_unreachable_connector(
+    client: TestClient, runtime: Runtime
+) -> None:
+    """The courier holds a job while it tries to reach a connector that is down; a reset then
+    counts it with the waiting ones, fails its work, and the courier drops it instead of putting
+    it back. A job asked after the reset is kept for the connector.
+
+    Embedded back end only: callbacks are its listen protocol, and the courier's hold is a row
+    every process sees; on RabbitMQ the hold is an unacknowledged message of the courier's own
+    connection, which a reset from another connection cannot count."""
+    if not runtime.settings.is_embedded_broker:
+        pytest.skip("the courier's hold is visible to a reset on the embedded queue only")
+    manual = {**ENRICHER, "id": "manual", "auto": False}
+    assert client.post("/api/connectors", json=manual).status_code == 200
+    uri = "http://127.0.0.1:9/"  # nothing listens there (and loopback is refused by default)
+    with runtime.db.transaction() as tx:
+        CallbackRecords(runtime.db).save(tx, "manual", uri)
+    sample = malware("Emotet")
+    _import(client, runtime, sample)
+    ask = {"object_id": sample["id"]}
+    asked = [client.post("/api/connectors/manual/enrich", json=ask).json()["work_id"] for _ in "ab"]
+    held = runtime.queue.receive([listen_queue("manual")], timeout=2)  # the courier's hold
+    assert held is not None and orjson.loads(held.body)["internal"]["work_id"] == asked[0]
+
+    assert client.post("/api/connectors/manual/reset").json()["purged"] == 2
+    for work_id in asked:
+        assert client.get(f"/api/works/{work_id}").json()["status"] == "failed"
+    courier = CallbackCourier(runtime)
+    assert courier.settle("manual", uri, held) is True  # dropped, not put back
+    assert runtime.queue.depth(listen_queue("manual")) == 0
+
+    kept = client.post("/api/connectors/manual/enrich", json=ask).json()["work_id"]
+    again = runtime.queue.receive([listen_queue("manual")], timeout=2)
+    assert again is not None
+    assert courier.settle("manual", uri, again) is False  # unreachable: put back for later
+    assert runtime.queue.depth(listen_queue("manual")) == 1
+    assert client.get(f"/api/works/{kept}").json()["status"] == "pending"
 
 
 def _stored(client: TestClient, object_id: str) -> dict:

@@ -6,9 +6,10 @@ a bearer JWT the connector checks against the key set it got at registration
 ``CallbackCourier`` (a thread of ``stixflow serve``) runs one delivery loop per connector that
 registered a callback URI: take a job, POST it, acknowledge it once the connector answered (pycti
 answers after processing it; its answer is logged, a job is never sent twice), put it back when
-the connector cannot be reached. The URI is an address the platform calls on the connector's
-behalf: it obeys the outbound policy (``stixflow.net``: loopback and private networks need
-``STIXFLOW_OUTBOUND__ALLOW``).
+the connector cannot be reached, drop it when its work has ended meanwhile (a reset of the
+connector, which fails the works of the jobs it drops). The URI is an address the platform calls
+on the connector's behalf: it obeys the outbound policy (``stixflow.net``: loopback and private
+networks need ``STIXFLOW_OUTBOUND__ALLOW``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import logging
 import threading
 
 import httpx
+import orjson
 
 from stixflow.clock import now
 from stixflow.connectors.model import listen_queue
@@ -25,6 +27,8 @@ from stixflow.db.base import Database, Tx
 from stixflow.errors import OutboundRefused
 from stixflow.net.checks import Outbound
 from stixflow.net.transport import guarded_client
+from stixflow.pipeline.works import IN_PROGRESS, PENDING
+from stixflow.queue.base import Delivery
 from stixflow.runtime import Runtime
 
 log = logging.getLogger("stixflow.connectors.callbacks")
@@ -103,13 +107,33 @@ class CallbackCourier:
             if uri is None:
                 return
             delivery = self.runtime.queue.receive([queue], timeout=1.0)
-            if delivery is None:
-                continue
-            if self.deliver(connector_id, uri, delivery.body):
-                self.runtime.queue.ack(delivery)
-            else:
-                self.runtime.queue.release(delivery, delay=RETRY_SECONDS)
+            if delivery is not None and not self.settle(connector_id, uri, delivery):
                 self._stop.wait(RETRY_SECONDS)
+
+    def settle(self, connector_id: str, uri: str, delivery: Delivery) -> bool:
+        """Deliver one job taken from the queue; True when it left the queue: delivered, or
+        dropped because its work has ended (a reset of the connector fails the works of the jobs
+        it drops, this one too when the courier held it then). False: put back for later."""
+        undelivered = not self._ended(delivery.body) and not self.deliver(
+            connector_id, uri, delivery.body
+        )
+        if undelivered and not self._ended(delivery.body):
+            self.runtime.queue.release(delivery, delay=RETRY_SECONDS)
+            return False
+        self.runtime.queue.ack(delivery)
+        return True
+
+    def _ended(self, body: bytes) -> bool:
+        """Whether the job's work is over: nothing will count what the connector would do."""
+        try:
+            work_id = orjson.loads(body)["internal"]["work_id"]
+        except (orjson.JSONDecodeError, KeyError, TypeError):
+            return False
+        work = self.runtime.works.get(work_id) if isinstance(work_id, str) else None
+        if work is None or work.status in (PENDING, IN_PROGRESS):
+            return False
+        log.info("a job of work %s is dropped: the work ended (%s)", work_id, work.reason)
+        return True
 
     def deliver(self, connector_id: str, uri: str, body: bytes) -> bool:
         """POST one job; False when the connector could not be reached (try again later)."""

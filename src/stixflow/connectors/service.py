@@ -18,6 +18,7 @@ from stixflow.access.audit import Actor
 from stixflow.access.capabilities import Capability
 from stixflow.connectors import broker
 from stixflow.connectors.builtin import built_in_connectors
+from stixflow.connectors.callbacks import CallbackRecords
 from stixflow.connectors.model import Connector, ConnectorType, listen_queue, push_queue
 from stixflow.connectors.records import ConnectorRecords
 from stixflow.connectors.schemas import ConnectorOut, ConnectorRegister
@@ -221,6 +222,7 @@ class ConnectorService:
         from its start date) and purge its queues; return how many messages were purged."""
         connector = self._own(connector_id)
         dropped_jobs = self.runtime.queue.purge(listen_queue(connector.id))
+        dropped_jobs += self._held_by_courier(connector)
         purged = dropped_jobs + self.runtime.queue.purge(push_queue(connector.id))
         self._close_dropped_jobs(connector, dropped_jobs)  # before the rest end, with its reason
         with self.runtime.db.transaction() as tx:
@@ -230,6 +232,15 @@ class ConnectorService:
                 tx, "connector.state_reset", connector_id, f"purged {purged} queued messages"
             )
         return purged
+
+    def _held_by_courier(self, connector: Connector) -> int:
+        """Jobs a purge leaves because they are in flight: for a connector that takes its jobs
+        over HTTP callbacks, those the courier holds while it tries to reach the connector. They
+        are still waiting for it: counted as dropped, their works fail below, and the courier
+        drops a job whose work has ended instead of putting it back."""
+        if CallbackRecords(self.runtime.db).get(connector.id) is None:
+            return 0
+        return self.runtime.queue.depth(listen_queue(connector.id))
 
     def _close_dropped_jobs(self, connector: Connector, count: int) -> None:
         """The works of the ``count`` listen jobs a reset dropped fail with the reason, rather
