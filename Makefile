@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-PYTEST_ARGS ?=
+# Two test processes (pytest-xdist): most of the suite waits on servers and peers; `PYTEST_ARGS=` runs one.
+PYTEST_ARGS ?= -n 2
 
 ASSETS := src/stixflow/web/static/vendor/htmx.min.js
 CHROMIUM ?= /usr/bin/chromium
