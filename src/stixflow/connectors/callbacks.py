@@ -114,22 +114,21 @@ class CallbackCourier:
         """Deliver one job taken from the queue; True when it left the queue: delivered, or
         dropped because its work has ended (a reset of the connector fails the works of the jobs
         it drops, this one too when the courier held it then). False: put back for later."""
-        undelivered = not self._ended(delivery.body) and not self.deliver(
-            connector_id, uri, delivery.body
-        )
-        if undelivered and not self._ended(delivery.body):
-            self.runtime.queue.release(delivery, delay=RETRY_SECONDS)
-            return False
-        self.runtime.queue.ack(delivery)
-        return True
+        work_id = _work_of(delivery.body)
+        # ended before the attempt, delivered, or ended while the connector was tried
+        if (
+            self._ended(work_id)
+            or self.deliver(connector_id, uri, delivery.body)
+            or self._ended(work_id)
+        ):
+            self.runtime.queue.ack(delivery)
+            return True
+        self.runtime.queue.release(delivery, delay=RETRY_SECONDS)
+        return False
 
-    def _ended(self, body: bytes) -> bool:
+    def _ended(self, work_id: str | None) -> bool:
         """Whether the job's work is over: nothing will count what the connector would do."""
-        try:
-            work_id = orjson.loads(body)["internal"]["work_id"]
-        except (orjson.JSONDecodeError, KeyError, TypeError):
-            return False
-        work = self.runtime.works.get(work_id) if isinstance(work_id, str) else None
+        work = None if work_id is None else self.runtime.works.get(work_id)
         if work is None or work.status in (PENDING, IN_PROGRESS):
             return False
         log.info("a job of work %s is dropped: the work ended (%s)", work_id, work.reason)
@@ -152,3 +151,12 @@ class CallbackCourier:
         if answer.status_code >= 300:
             log.warning("connector %s answered %s to a job", connector_id, answer.status_code)
         return True
+
+
+def _work_of(body: bytes) -> str | None:
+    """The work id a listen job carries (pycti's ``internal.work_id``), None without one."""
+    try:
+        work_id = orjson.loads(body)["internal"]["work_id"]
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        return None
+    return work_id if isinstance(work_id, str) else None
