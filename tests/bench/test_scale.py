@@ -59,3 +59,5 @@ def test_a_small_store_is_built_and_measured_on_sqlite() -> None:
     header, _, line = table.render(rows).splitlines()
     assert "search p95 ms" in header and "DB/input" in header
     assert "| sqlite-embedded |" in line
+    late = sum(row.details["slice_rates"][-3:]) / 3 / row.details["slice_rates"][0]
+    assert f"last 3 slices' mean: {late:.0%} of the first" in line

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.connectors.pycti_env import build_pycti
+from tests.connectors.venv_lock import building
 
 ROOT = Path(__file__).resolve().parents[2]
 PEERS = ROOT.parent / "shared" / "peers" / "opencti-connectors"
@@ -57,10 +58,6 @@ def requirements(folder: Path) -> list[str]:
     return lines
 
 
-#: one lock per environment: the early build (``prebuild``) and a test never build it twice
-_BUILDING = {name: threading.Lock() for name in CONNECTORS}
-
-
 class BuildFailed(Exception):
     """A peer's environment could not be installed (the reason is the message)."""
 
@@ -71,7 +68,7 @@ def build(name: str) -> Path:
     venv = VENVS / name
     python = venv / "bin" / "python"
     marker = venv / ".installed"
-    with _BUILDING[name]:
+    with building(venv):
         if marker.is_file():
             return python
         if not folder.is_dir():

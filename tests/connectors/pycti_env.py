@@ -7,10 +7,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
+
+from tests.connectors.venv_lock import building
 
 PYCTI_VERSION = "7.261026.0"
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,15 +19,12 @@ VENV = ROOT / ".venv" / f"pycti-{PYCTI_VERSION}"
 TEMPLATE = Path(__file__).resolve().parent / "pycti_template"
 
 
-_BUILDING = threading.Lock()
-
-
 def build_pycti() -> Path:
     """Build pycti's virtual environment unless it is there; its python (raises
     ``subprocess.CalledProcessError`` when pip cannot install it)."""
     python = VENV / "bin" / "python"
     marker = VENV / ".installed"
-    with _BUILDING:
+    with building(VENV):
         if marker.is_file():
             return python
         subprocess.run([sys.executable, "-m", "venv", "--clear", str(VENV)], check=True)
