@@ -1,11 +1,20 @@
-"""``stixflow db stats|prune-events|rebuild-search|repack``: the database's upkeep."""
+"""``stixflow db stats|prune-events|rebuild-search|repack|copy-to``: the database's upkeep,
+and the move from the embedded database to PostgreSQL."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from stixflow.cli.context import runtime_of
+from stixflow.cli.context import fail, runtime_of, settings_of
+from stixflow.config import Settings
+from stixflow.crypto.keys import key_file_of
+from stixflow.db import transfer
+from stixflow.db.location import without_password
 from stixflow.db.space import Bodies, Space, bodies, space
+from stixflow.db.sqlite import sqlite_path
+from stixflow.errors import StixflowError
 from stixflow.store import repack, retention, search
 
 
@@ -97,3 +106,49 @@ def repack_old_rows(ctx: click.Context) -> None:
     with runtime_of(ctx) as runtime:
         done = repack.repack(runtime.db)
     click.echo(f"packed {done.objects} object bodies and {done.events} events")
+
+
+@database.command("copy-to")
+@click.argument("target_url")
+@click.pass_context
+def copy_to(ctx: click.Context, target_url: str) -> None:
+    """Copy the embedded database into TARGET_URL, a new PostgreSQL database (migrated here),
+    to move to the scale-out back end. Stop the platform first: what it writes after the copy
+    starts is not copied."""
+    settings = settings_of(ctx)
+    if settings.dialect != "sqlite":
+        raise click.ClickException("the configured database is not the embedded one (SQLite)")
+    source = sqlite_path(settings.database_url)
+    if not Path(source).is_file():
+        raise click.ClickException(f"no embedded database at {Path(source).resolve()}")
+    bar = click.progressbar(length=1, label="copying rows", file=click.get_text_stream("stderr"))
+
+    def progress(copied: int, total: int) -> None:
+        bar.length = max(total, 1)
+        bar.update(copied - bar.pos)
+
+    try:
+        with bar:
+            copied = transfer.copy_to_postgres(source, target_url, progress=progress)
+    except StixflowError as exc:
+        raise fail(exc) from exc
+    for line in copy_lines(copied, without_password(target_url), settings):
+        click.echo(line)
+
+
+def copy_lines(copied: transfer.Copied, target: str, settings: Settings) -> list[str]:
+    held = [f"{copied.rows[t]} {t}" for t in transfer.IN_USE if copied.rows.get(t)]
+    lines = [
+        f"copied {copied.total} rows of {len(copied.rows)} tables into {target}"
+        + (f" ({', '.join(held)})" if held else ""),
+        f"to run on it: STIXFLOW_DATABASE_URL={target} (with its password), and "
+        "STIXFLOW_BROKER_URL for RabbitMQ",
+    ]
+    if settings.secret_key is None:
+        lines.append(
+            "stored credentials are sealed with the development key in "
+            f"{key_file_of(settings)}: set STIXFLOW_SECRET_KEY to its content there"
+        )
+    else:
+        lines.append("stored credentials are sealed with STIXFLOW_SECRET_KEY: keep the same key")
+    return lines

@@ -25,9 +25,14 @@ def describe(settings: Settings) -> str:
     """The database for messages: a file path, or the URL without its password."""
     if settings.dialect == "sqlite":
         return str(Path(sqlite_path(settings.database_url)).resolve())
-    head, _, tail = settings.database_url.rpartition("@")
+    return without_password(settings.database_url)
+
+
+def without_password(url: str) -> str:
+    """``scheme://user:secret@host/db`` → ``scheme://user@host/db``."""
+    head, _, tail = url.rpartition("@")
     if not head:
-        return settings.database_url
+        return url
     scheme, _, credentials = head.partition("://")
     user = credentials.split(":", 1)[0]
     return f"{scheme}://{user}@{tail}"

@@ -1,0 +1,236 @@
+"""Move the embedded database to PostgreSQL: every row of every table, as it is.
+
+Both dialects' migrations keep the same tables and columns, so a row copies column by column
+(text bodies written before migration 0017 become their UTF-8 bytes, which PostgreSQL's
+``bytea`` columns read as they are). What only SQLite has is left behind: its search index
+(``objects_fts*``; PostgreSQL's trigram indexes build from the rows) and its sequence table.
+
+The target is migrated first and must hold nothing but what migrations write (it is emptied of
+that, so the source's own rows come over whole). The copy is one PostgreSQL transaction, tables
+in foreign-key order: all of it lands, or nothing. Then every serial id (events, audit log,
+dead letters…) continues after the greatest id the source ever handed out, so a stream
+reader's ``Last-Event-ID`` stays meaningful. The source is read in one SQLite read transaction
+(a consistent snapshot); what the platform writes after it starts is not copied, and messages
+still waiting in the embedded queue are refused: with RabbitMQ they would never be consumed.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import closing
+from dataclasses import dataclass, field
+from functools import partial
+
+import psycopg
+
+from stixflow.db.base import open_database
+from stixflow.db.migrations import available, migrate
+from stixflow.errors import BackendError, ConfigError, StixflowError
+
+#: Rows read from SQLite at a time.
+CHUNK = 2_000
+#: The target's own record of its schema (the versions differ between dialects).
+TARGET_OWN = ("schema_migrations",)
+#: Tables whose rows say a database is in use (migrations write none of them).
+IN_USE = ("users", "objects", "stream_events", "works", "connectors", "ingesters")
+
+#: ``progress(rows copied, rows to copy)``
+Progress = Callable[[int, int], None]
+
+
+class TransferRefused(StixflowError):
+    """The copy cannot start: the source or the target is not what it needs."""
+
+
+@dataclass
+class Copied:
+    """Rows copied per table, and where the target's serial ids continue."""
+
+    rows: dict[str, int] = field(default_factory=dict)
+    sequences: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.rows.values())
+
+
+def copy_to_postgres(
+    sqlite_file: str, target_url: str, *, progress: Progress | None = None
+) -> Copied:
+    """Copy the SQLite database at ``sqlite_file`` into the PostgreSQL database ``target_url``."""
+    if not target_url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(f"the target must be a postgresql:// URL, not {target_url.split(':')[0]}")
+    with closing(_read_only(sqlite_file)) as source:
+        source.execute("BEGIN")  # one snapshot for every table
+        _check_source(source)
+        _migrate(target_url)
+        try:
+            with psycopg.connect(target_url) as target:
+                return _copy(source, target, progress or (lambda *_: None))
+        except psycopg.Error as exc:
+            raise BackendError(f"postgresql: {exc}") from exc
+
+
+def _migrate(target_url: str) -> None:
+    target = open_database(target_url)
+    try:
+        migrate(target)
+    finally:
+        target.close()
+
+
+def _read_only(path: str) -> sqlite3.Connection:
+    try:
+        return sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise TransferRefused(f"cannot open the embedded database {path}: {exc}") from exc
+
+
+def _check_source(source: sqlite3.Connection) -> None:
+    try:
+        applied = {row[0] for row in source.execute("SELECT version FROM schema_migrations")}
+        queued = source.execute("SELECT count(*) FROM queue_messages").fetchone()[0]
+    except sqlite3.Error as exc:
+        raise TransferRefused(f"the source is not a stixflow database: {exc}") from exc
+    missing = [name for version, name, _ in available("sqlite") if version not in applied]
+    if missing:
+        raise TransferRefused(
+            f"the source lacks migrations {', '.join(missing)}: run `stixflow migrate` first"
+        )
+    if queued:
+        raise TransferRefused(
+            f"{queued} messages are still queued in the embedded queue (with RabbitMQ they would "
+            "never be consumed): let the workers finish them (`stixflow serve` or `stixflow "
+            "worker`; `stixflow works list` shows what is left), then copy"
+        )
+
+
+def _copy(source: sqlite3.Connection, target: psycopg.Connection, progress: Progress) -> Copied:
+    tables = [t for t in _tables_in_order(target) if t not in TARGET_OWN]
+    _refuse_used(target)
+    target.execute("TRUNCATE " + ", ".join(_quoted(t) for t in tables) + " CASCADE")
+    counts = {t: source.execute(f"SELECT count(*) FROM {_quoted(t)}").fetchone()[0] for t in tables}
+    total, done = sum(counts.values()), Copied()
+    progress(0, total)
+    for table in tables:
+        report = partial(_report, progress, done.total, total)
+        done.rows[table] = _copy_table(source, target, table, report)
+    done.sequences = _continue_sequences(source, target)
+    return done
+
+
+def _report(progress: Progress, before: int, total: int, copied: int) -> None:
+    progress(before + copied, total)
+
+
+def _tables_in_order(target: psycopg.Connection) -> list[str]:
+    """The target's tables, each after the tables its foreign keys point to."""
+    names = [
+        row[0]
+        for row in target.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+        )
+    ]
+    parents: dict[str, set[str]] = {name: set() for name in names}
+    for child, parent in target.execute(
+        "SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint "
+        "WHERE contype = 'f'"
+    ):
+        if child in parents and parent != child:
+            parents[child].add(parent)
+    ordered: list[str] = []
+    while parents:
+        ready = sorted(name for name, needs in parents.items() if not needs - set(ordered))
+        if not ready:
+            raise BackendError(f"foreign keys in a cycle among {sorted(parents)}")
+        ordered += ready
+        for name in ready:
+            del parents[name]
+    return ordered
+
+
+def _refuse_used(target: psycopg.Connection) -> None:
+    used = {
+        table: count
+        for table in IN_USE
+        if (count := target.execute(f"SELECT count(*) FROM {_quoted(table)}").fetchone()[0])
+    }
+    if used:
+        held = ", ".join(f"{count} rows in {table}" for table, count in used.items())
+        raise TransferRefused(
+            f"the target database is in use ({held}): copy into a new, empty database"
+        )
+
+
+def _copy_table(
+    source: sqlite3.Connection,
+    target: psycopg.Connection,
+    table: str,
+    progress: Callable[[int], None],
+) -> int:
+    """Copy ``table``; ``progress`` is told how many of its rows are copied so far."""
+    columns, binary = _target_columns(target, table)
+    names = ", ".join(_quoted(c) for c in columns)
+    copied = 0
+    with target.cursor().copy(f"COPY {_quoted(table)} ({names}) FROM STDIN") as copy:
+        for chunk in _chunks(source.execute(f"SELECT {names} FROM {_quoted(table)}")):
+            for row in chunk:
+                copy.write_row(_as_target(row, binary))
+            copied += len(chunk)
+            progress(copied)
+    return copied
+
+
+def _target_columns(target: psycopg.Connection, table: str) -> tuple[list[str], set[int]]:
+    """The table's columns in order, and the positions of its ``bytea`` ones."""
+    found = target.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = 'public' AND table_name = %s ORDER BY ordinal_position",
+        (table,),
+    ).fetchall()
+    return [name for name, _ in found], {i for i, (_, kind) in enumerate(found) if kind == "bytea"}
+
+
+def _chunks(cursor: sqlite3.Cursor) -> Iterator[list[tuple[object, ...]]]:
+    while chunk := cursor.fetchmany(CHUNK):
+        yield chunk
+
+
+def _as_target(row: tuple[object, ...], binary: set[int]) -> tuple[object, ...]:
+    if not binary:
+        return row
+    return tuple(
+        value.encode() if i in binary and isinstance(value, str) else value
+        for i, value in enumerate(row)
+    )
+
+
+def _continue_sequences(source: sqlite3.Connection, target: psycopg.Connection) -> dict[str, int]:
+    """Set each serial column's sequence past the greatest id used: in the copied rows or, for
+    SQLite's ``AUTOINCREMENT`` tables, ever handed out (deleted rows' ids are not reused)."""
+    handed_out = dict(source.execute("SELECT name, seq FROM sqlite_sequence").fetchall())
+    serials = target.execute(
+        "SELECT c.relname, a.attname, pg_get_serial_sequence(quote_ident(c.relname), a.attname) "
+        "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = 'public' AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped "
+        "AND pg_get_serial_sequence(quote_ident(c.relname), a.attname) IS NOT NULL"
+    ).fetchall()
+    continued = {}
+    for table, column, sequence in serials:
+        if table in TARGET_OWN:
+            continue
+        last = max(_greatest(target, table, column), int(handed_out.get(table) or 0))
+        target.execute("SELECT setval(%s, %s, %s)", (sequence, max(last, 1), last > 0))
+        continued[table] = last + 1
+    return continued
+
+
+def _greatest(target: psycopg.Connection, table: str, column: str) -> int:
+    found = target.execute(f"SELECT max({_quoted(column)}) FROM {_quoted(table)}").fetchone()
+    return int(found[0] or 0) if found else 0
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
