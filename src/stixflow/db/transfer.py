@@ -9,9 +9,10 @@ The target is migrated first and must hold nothing but what migrations write (it
 that, so the source's own rows come over whole). The copy is one PostgreSQL transaction, tables
 in foreign-key order: all of it lands, or nothing. Then every serial id (events, audit log,
 dead letters…) continues after the greatest id the source ever handed out, so a stream
-reader's ``Last-Event-ID`` stays meaningful. The source is read in one SQLite read transaction
-(a consistent snapshot); what the platform writes after it starts is not copied, and messages
-still waiting in the embedded queue are refused: with RabbitMQ they would never be consumed.
+reader's ``Last-Event-ID`` stays meaningful, and the tables are analysed. The source is read
+in one SQLite read transaction (a consistent snapshot); what the platform writes after it
+starts is not copied, and messages still waiting in the embedded queue are refused: with
+RabbitMQ they would never be consumed.
 """
 
 from __future__ import annotations
@@ -117,6 +118,7 @@ def _copy(source: sqlite3.Connection, target: psycopg.Connection, progress: Prog
         report = partial(_report, progress, done.total, total)
         done.rows[table] = _copy_table(source, target, table, report)
     done.sequences = _continue_sequences(source, target)
+    target.execute("ANALYZE")  # the planner's statistics, before autovacuum would gather them
     return done
 
 
