@@ -1,5 +1,6 @@
 """``stixflow db copy-to``: an embedded store moved to a new PostgreSQL database serves what it
-served (the same objects to the same tokens, markings still enforced, the same search), and
+served (the same objects to the same tokens, markings still enforced, the same search, the
+same file contents), and
 goes on from there (new imports, new marking sets and stream events after the copied ids).
 A target in use, a queue still holding messages, and a target that is not PostgreSQL are
 refused without writing anything."""
@@ -121,6 +122,15 @@ def test_a_store_moved_to_postgresql_serves_what_it_served(lite: Runtime, empty_
                 f"INSERT INTO objects ({rows.OBJECT_COLUMNS}) VALUES ({', '.join('?' * 15)})",
                 rows.object_row(old, "2024", "2024", body=orjson.dumps(old)),
             )
+        content = bytes(range(256)) * 40  # binary, NULs included
+        uploaded = api.post(
+            "/api/files",
+            params={"name": "sample.bin", "run": "false"},
+            content=content,
+            headers=as_(admin),
+        )
+        assert uploaded.status_code == 201, uploaded.text
+        file_id = uploaded.json()["file"]["id"]
         before = {"admin": seen(api, admin), "reader": seen(api, reader)}
     last_event = scalar(lite, "SELECT max(seq) FROM stream_events")
     assert green["id"] in before["reader"]["objects"]
@@ -140,6 +150,7 @@ def test_a_store_moved_to_postgresql_serves_what_it_served(lite: Runtime, empty_
             assert seen(api, admin) == before["admin"]
             assert seen(api, reader) == before["reader"]
             assert api.get(f"/api/objects/{amber['id']}", headers=as_(reader)).status_code == 404
+            assert api.get(f"/storage/get/{file_id}", headers=as_(admin)).content == content
             # and the store goes on: a new marking set, new events after the copied ones
             both = canonical(malware("Bothbot", object_marking_refs=[TLP_GREEN, TLP_AMBER]))
             post(api, moved, admin, both)
