@@ -1,9 +1,8 @@
 """``stixflow db copy-to``: an embedded store moved to a new PostgreSQL database serves what it
 served (the same objects to the same tokens, markings still enforced, the same search, the
-same file contents), and
-goes on from there (new imports, new marking sets and stream events after the copied ids).
-A target in use, a queue still holding messages, and a target that is not PostgreSQL are
-refused without writing anything."""
+same file contents), and goes on from there (new imports, new marking sets and stream events
+after the copied ids). A target in use, a queue still holding messages, and a target that is
+not PostgreSQL are refused without writing anything."""
 
 from __future__ import annotations
 
