@@ -6,6 +6,7 @@ not PostgreSQL are refused without writing anything."""
 
 from __future__ import annotations
 
+import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -189,6 +190,19 @@ def test_messages_still_queued_are_refused_before_anything_is_copied(
     with psycopg.connect(empty_pg) as conn:  # untouched: not even migrated
         tables = "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
         assert conn.execute(tables).fetchone()[0] == 0
+
+
+def test_an_unreachable_target_is_named_without_its_password(lite: Runtime) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    with pytest.raises(TransferRefused) as refused:
+        copy_to_postgres(sqlite_file(lite), f"postgresql://someone:pw-1@127.0.0.1:{port}/kb")
+
+    message = str(refused.value)
+    assert message.startswith(f"cannot connect to postgresql://someone@127.0.0.1:{port}/kb: ")
+    assert "refused" in message and "pw-1" not in message
 
 
 def test_the_target_must_be_postgresql(lite: Runtime, tmp_path: Path) -> None:

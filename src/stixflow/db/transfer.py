@@ -26,9 +26,12 @@ from functools import partial
 import psycopg
 
 from stixflow.db.base import open_database
+from stixflow.db.location import without_password
 from stixflow.db.migrations import available, migrate
 from stixflow.errors import BackendError, ConfigError, StixflowError
 
+#: Seconds to wait for the target to answer.
+CONNECT_TIMEOUT = 10
 #: Rows read from SQLite at a time.
 CHUNK = 2_000
 #: The target's own record of its schema (the versions differ between dialects).
@@ -65,12 +68,24 @@ def copy_to_postgres(
     with closing(_read_only(sqlite_file)) as source:
         source.execute("BEGIN")  # one snapshot for every table
         _check_source(source)
+        _reach(target_url)
         _migrate(target_url)
         try:
             with psycopg.connect(target_url) as target:
                 return _copy(source, target, progress or (lambda *_: None))
         except psycopg.Error as exc:
             raise BackendError(f"postgresql: {exc}") from exc
+
+
+def _reach(target_url: str) -> None:
+    """One connection first, for a clear error (the pool behind migrations retries for 30 s)."""
+    try:
+        psycopg.connect(target_url, connect_timeout=CONNECT_TIMEOUT).close()
+    except psycopg.Error as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise TransferRefused(
+            f"cannot connect to {without_password(target_url)}: {reason}"
+        ) from exc
 
 
 def _migrate(target_url: str) -> None:
