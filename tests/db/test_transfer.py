@@ -205,6 +205,22 @@ def test_an_unreachable_target_is_named_without_its_password(lite: Runtime) -> N
     assert "refused" in message and "pw-1" not in message
 
 
+def test_a_database_of_another_application_is_refused_untouched(
+    lite: Runtime, empty_pg: str
+) -> None:
+    with psycopg.connect(empty_pg) as conn:
+        conn.execute("CREATE TABLE invoices (id int PRIMARY KEY)")
+        conn.execute("INSERT INTO invoices VALUES (1), (2)")
+
+    with pytest.raises(TransferRefused, match=r"tables that are not stixflow's \(invoices\)"):
+        copy_to_postgres(sqlite_file(lite), empty_pg)
+
+    with psycopg.connect(empty_pg) as conn:
+        assert conn.execute("SELECT count(*) FROM invoices").fetchone()[0] == 2
+        tables = "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+        assert conn.execute(tables).fetchone()[0] == 1  # not migrated either
+
+
 def test_the_target_must_be_postgresql(lite: Runtime, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="postgresql:// URL, not sqlite"):
         copy_to_postgres(sqlite_file(lite), f"sqlite:///{tmp_path}/other.db")

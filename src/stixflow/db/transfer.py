@@ -68,24 +68,34 @@ def copy_to_postgres(
     with closing(_read_only(sqlite_file)) as source:
         source.execute("BEGIN")  # one snapshot for every table
         _check_source(source)
-        _reach(target_url)
+        ours = _source_tables(source)
+        _reach(target_url, ours)
         _migrate(target_url)
         try:
             with psycopg.connect(target_url) as target:
-                return _copy(source, target, progress or (lambda *_: None))
+                return _copy(source, target, ours, progress or (lambda *_: None))
         except psycopg.Error as exc:
             raise BackendError(f"postgresql: {exc}") from exc
 
 
-def _reach(target_url: str) -> None:
-    """One connection first, for a clear error (the pool behind migrations retries for 30 s)."""
+def _reach(target_url: str, ours: set[str]) -> None:
+    """One connection first, for a clear error (the pool behind migrations retries for 30 s);
+    a database holding tables that are not stixflow's is refused before anything is written
+    (the copy empties the tables it fills)."""
     try:
-        psycopg.connect(target_url, connect_timeout=CONNECT_TIMEOUT).close()
+        with psycopg.connect(target_url, connect_timeout=CONNECT_TIMEOUT) as target:
+            others = sorted(set(_public_tables(target)) - ours)
     except psycopg.Error as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise TransferRefused(
             f"cannot connect to {without_password(target_url)}: {reason}"
         ) from exc
+    if others:
+        shown = ", ".join(others[:5]) + (", …" if len(others) > 5 else "")
+        raise TransferRefused(
+            f"the target database holds tables that are not stixflow's ({shown}): copy into a "
+            "new, empty database"
+        )
 
 
 def _migrate(target_url: str) -> None:
@@ -122,8 +132,10 @@ def _check_source(source: sqlite3.Connection) -> None:
         )
 
 
-def _copy(source: sqlite3.Connection, target: psycopg.Connection, progress: Progress) -> Copied:
-    tables = [t for t in _tables_in_order(target) if t not in TARGET_OWN]
+def _copy(
+    source: sqlite3.Connection, target: psycopg.Connection, ours: set[str], progress: Progress
+) -> Copied:
+    tables = [t for t in _tables_in_order(target) if t in ours and t not in TARGET_OWN]
     _refuse_used(target)
     target.execute("TRUNCATE " + ", ".join(_quoted(t) for t in tables) + " CASCADE")
     counts = {t: source.execute(f"SELECT count(*) FROM {_quoted(t)}").fetchone()[0] for t in tables}
@@ -141,14 +153,22 @@ def _report(progress: Progress, before: int, total: int, copied: int) -> None:
     progress(before + copied, total)
 
 
+def _source_tables(source: sqlite3.Connection) -> set[str]:
+    """stixflow's tables: the source's, but SQLite's own and its search index's."""
+    found = source.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    return {name for (name,) in found if not name.startswith(("sqlite_", "objects_fts"))}
+
+
+def _public_tables(target: psycopg.Connection) -> list[str]:
+    found = target.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+    ).fetchall()
+    return [name for (name,) in found]
+
+
 def _tables_in_order(target: psycopg.Connection) -> list[str]:
     """The target's tables, each after the tables its foreign keys point to."""
-    names = [
-        row[0]
-        for row in target.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
-        )
-    ]
+    names = _public_tables(target)
     parents: dict[str, set[str]] = {name: set() for name in names}
     for child, parent in target.execute(
         "SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint "
