@@ -137,7 +137,7 @@ def _copy(
 ) -> Copied:
     tables = [t for t in _tables_in_order(target) if t in ours and t not in TARGET_OWN]
     _refuse_used(target)
-    target.execute("TRUNCATE " + ", ".join(_quoted(t) for t in tables) + " CASCADE")
+    target.execute("TRUNCATE " + ", ".join(_quoted(t) for t in tables))
     counts = {t: source.execute(f"SELECT count(*) FROM {_quoted(t)}").fetchone()[0] for t in tables}
     total, done = sum(counts.values()), Copied()
     progress(0, total)
