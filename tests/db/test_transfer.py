@@ -26,11 +26,14 @@ from stixflow.access.service import AccessService
 from stixflow.api.app import create_app
 from stixflow.cli.main import cli
 from stixflow.config import Settings, load_settings
+from stixflow.db.base import open_database
+from stixflow.db.migrations import migrate
 from stixflow.db.transfer import TransferRefused, copy_to_postgres
 from stixflow.errors import ConfigError
 from stixflow.runtime import Runtime, open_runtime
 from stixflow.stix.ids import standard_id
 from stixflow.store import rows
+from stixflow.worker.heartbeat import HeartbeatWriter
 from tests.conftest import PG_ADMIN_URL, TEST_SECRET_KEY, require_service
 from tests.support import TLP_AMBER, TLP_GREEN, bundle, drain, malware, relationship
 
@@ -103,9 +106,9 @@ def post(api: TestClient, runtime: Runtime, token: str, *objects: dict[str, Any]
     drain(runtime, response.json()["work_id"])
 
 
-def scalar(runtime: Runtime, sql: str) -> Any:
+def scalar(runtime: Runtime, sql: str, *params: Any) -> Any:
     with runtime.db.read() as tx:
-        return tx.fetchall(sql)[0][0]
+        return tx.fetchall(sql, params)[0][0]
 
 
 def test_a_store_moved_to_postgresql_serves_what_it_served(lite: Runtime, empty_pg: str) -> None:
@@ -116,11 +119,12 @@ def test_a_store_moved_to_postgresql_serves_what_it_served(lite: Runtime, empty_
     amber = canonical(malware("Amberbot", object_marking_refs=[TLP_AMBER]))
     with TestClient(create_app(lite)) as api:
         post(api, lite, admin, green, amber, relationship(green["id"], amber["id"]))
-        old = malware("Written before 0017")  # a JSON text body, as stores older than 0017 hold
+        # a JSON text body, as stores older than 0017 hold (its escapes are backslashes)
+        old = malware("Written before 0017", description='says "hi"\nfrom C:\\temp')
         with lite.db.transaction() as tx:
             tx.execute(
                 f"INSERT INTO objects ({rows.OBJECT_COLUMNS}) VALUES ({', '.join('?' * 15)})",
-                rows.object_row(old, "2024", "2024", body=orjson.dumps(old)),
+                rows.object_row(old, "2024", "2024", body=orjson.dumps(old).decode()),
             )
         content = bytes(range(256)) * 40  # binary, NULs included
         uploaded = api.post(
@@ -133,6 +137,9 @@ def test_a_store_moved_to_postgresql_serves_what_it_served(lite: Runtime, empty_
         file_id = uploaded.json()["file"]["id"]
         before = {"admin": seen(api, admin), "reader": seen(api, reader)}
     last_event = scalar(lite, "SELECT max(seq) FROM stream_events")
+    with lite.db.transaction() as tx:  # the newest event gone (pruned): its id stays used
+        tx.execute("DELETE FROM stream_events WHERE seq = ?", (last_event,))
+    assert scalar(lite, "SELECT typeof(data) FROM objects WHERE id = ?", old["id"]) == "text"
     assert green["id"] in before["reader"]["objects"]
     assert amber["id"] not in before["reader"]["objects"]  # the amber one stays hidden
     assert {green["id"], amber["id"], old["id"]} <= set(before["admin"]["objects"])
@@ -168,7 +175,7 @@ def test_a_target_in_use_is_refused_and_left_as_it_was(lite: Runtime, empty_pg: 
     first = copy_to_postgres(sqlite_file(lite), empty_pg)
     assert first.rows["objects"] == 1
 
-    with pytest.raises(TransferRefused, match=r"in use \(1 rows in objects.*new, empty database"):
+    with pytest.raises(TransferRefused, match=r"in use \(.*1 rows in objects.*new, empty database"):
         copy_to_postgres(sqlite_file(lite), empty_pg)
 
     moved = open_runtime(settings_for(empty_pg))
@@ -177,6 +184,40 @@ def test_a_target_in_use_is_refused_and_left_as_it_was(lite: Runtime, empty_pg: 
         assert scalar(moved, "SELECT count(*) FROM works") == 1
     finally:
         moved.close()
+
+
+def test_a_platform_still_running_is_refused(lite: Runtime, empty_pg: str) -> None:
+    beat = HeartbeatWriter(lite.db, "busy")
+    beat.beat(0, force=True)
+
+    with pytest.raises(TransferRefused, match=r"in use by busy .*stop the platform"):
+        copy_to_postgres(sqlite_file(lite), empty_pg)
+
+    beat.stop()  # stopped: the copy goes ahead, heartbeats left behind
+    assert "worker_heartbeats" not in copy_to_postgres(sqlite_file(lite), empty_pg).rows
+    with psycopg.connect(empty_pg) as conn:
+        assert conn.execute("SELECT count(*) FROM worker_heartbeats").fetchone()[0] == 0
+
+
+def test_a_stixflow_database_in_use_is_refused_before_it_is_migrated(
+    lite: Runtime, empty_pg: str
+) -> None:
+    older = open_database(empty_pg)
+    try:
+        migrate(older, until=22)
+    finally:
+        older.close()
+    with psycopg.connect(empty_pg) as conn:
+        conn.execute(
+            "INSERT INTO groups (id, name, created_at) VALUES ('g1', 'analysts', '2026-01-01')"
+        )
+
+    with pytest.raises(TransferRefused, match=r"in use \(1 rows in groups\)"):
+        copy_to_postgres(sqlite_file(lite), empty_pg)
+
+    with psycopg.connect(empty_pg) as conn:  # not migrated further, its group kept
+        assert conn.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == 22
+        assert conn.execute("SELECT count(*) FROM groups").fetchone()[0] == 3
 
 
 def test_messages_still_queued_are_refused_before_anything_is_copied(
@@ -222,8 +263,11 @@ def test_a_database_of_another_application_is_refused_untouched(
 
 
 def test_the_target_must_be_postgresql(lite: Runtime, tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="postgresql:// URL, not sqlite"):
+    with pytest.raises(ConfigError, match="must be a postgresql:// URL"):
         copy_to_postgres(sqlite_file(lite), f"sqlite:///{tmp_path}/other.db")
+    with pytest.raises(ConfigError) as refused:  # a keyword DSN is not echoed back
+        copy_to_postgres(sqlite_file(lite), "host=db user=x password=hunter2 dbname=kb")
+    assert "hunter2" not in str(refused.value)
 
 
 def test_the_command_prints_where_to_point_the_platform_without_the_password(

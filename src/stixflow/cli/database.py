@@ -137,7 +137,7 @@ def copy_to(ctx: click.Context, target_url: str) -> None:
 
 
 def copy_lines(copied: transfer.Copied, target: str, settings: Settings) -> list[str]:
-    held = [f"{copied.rows[t]} {t}" for t in transfer.IN_USE if copied.rows.get(t)]
+    held = [f"{copied.rows[t]} {t}" for t in transfer.SUMMARY if copied.rows.get(t)]
     lines = [
         f"copied {copied.total} rows of {len(copied.rows)} tables into {target}"
         + (f" ({', '.join(held)})" if held else ""),

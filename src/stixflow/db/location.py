@@ -9,11 +9,15 @@ starts an empty platform silently.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from stixflow.config import Settings
 from stixflow.db.base import Database
 from stixflow.db.sqlite import sqlite_path
 from stixflow.errors import ConfigError
+
+#: Query parameters of a database URL that hold secrets.
+SECRET = ("password", "sslpassword")
 
 HOW_TO_CREATE = (
     "run `stixflow migrate` or `stixflow serve` to create it, or point STIXFLOW_DATABASE_URL "
@@ -29,13 +33,17 @@ def describe(settings: Settings) -> str:
 
 
 def without_password(url: str) -> str:
-    """``scheme://user:secret@host/db`` → ``scheme://user@host/db``."""
-    head, _, tail = url.rpartition("@")
-    if not head:
-        return url
-    scheme, _, credentials = head.partition("://")
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}@{tail}"
+    """``scheme://user:secret@host/db?password=x`` → ``scheme://user@host/db``: the password
+    left out wherever the URL carries it (the user part, or ``password``/``sslpassword`` in
+    the query)."""
+    parts = urlsplit(url)
+    user, at, place = parts.netloc.rpartition("@")
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    query = [(key, value) for key, value in pairs if key not in SECRET]
+    if ":" not in user and len(query) == len(pairs):
+        return url  # nothing to leave out
+    netloc = f"{user.split(':', 1)[0]}{at}{place}"
+    return urlunsplit(parts._replace(netloc=netloc, query=urlencode(query)))
 
 
 def prepare(settings: Settings) -> None:

@@ -3,16 +3,17 @@
 Both dialects' migrations keep the same tables and columns, so a row copies column by column
 (text bodies written before migration 0017 become their UTF-8 bytes, which PostgreSQL's
 ``bytea`` columns read as they are). What only SQLite has is left behind: its search index
-(``objects_fts*``; PostgreSQL's trigram indexes build from the rows) and its sequence table.
+(``objects_fts*``; PostgreSQL's trigram indexes build from the rows) and its sequence table;
+so is what a running platform keeps about its own processes (heartbeats, leases).
 
-The target is migrated first and must hold nothing but what migrations write (it is emptied of
-that, so the source's own rows come over whole). The copy is one PostgreSQL transaction, tables
-in foreign-key order: all of it lands, or nothing. Then every serial id (events, audit log,
-dead letters…) continues after the greatest id the source ever handed out, so a stream
-reader's ``Last-Event-ID`` stays meaningful, and the tables are analysed. The source is read
-in one SQLite read transaction (a consistent snapshot); what the platform writes after it
-starts is not copied, and messages still waiting in the embedded queue are refused: with
-RabbitMQ they would never be consumed.
+Refused before anything is written: a source whose workers are alive or whose queue still
+holds messages, a target that cannot be reached, that holds tables not stixflow's, or a
+stixflow database holding any row its migrations did not write. Then the target is migrated
+(committed on its own) and the copy runs as one PostgreSQL transaction, tables in foreign-key
+order: all the rows land, or none. Every serial id (events, audit log, dead letters…)
+continues after the greatest id the source ever handed out, so a stream reader's
+``Last-Event-ID`` stays meaningful, and the tables are analysed. The source is read in one
+SQLite read transaction (a consistent snapshot).
 """
 
 from __future__ import annotations
@@ -22,13 +23,16 @@ from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 
 import psycopg
 
+from stixflow.access.groups import ADMINISTRATORS_ID, CONNECTORS_ID
 from stixflow.db.base import open_database
 from stixflow.db.location import without_password
 from stixflow.db.migrations import available, migrate
 from stixflow.errors import BackendError, ConfigError, StixflowError
+from stixflow.worker.heartbeat import workers_up
 
 #: Seconds to wait for the target to answer.
 CONNECT_TIMEOUT = 10
@@ -36,8 +40,12 @@ CONNECT_TIMEOUT = 10
 CHUNK = 2_000
 #: The target's own record of its schema (the versions differ between dialects).
 TARGET_OWN = ("schema_migrations",)
-#: Tables whose rows say a database is in use (migrations write none of them).
-IN_USE = ("users", "objects", "stream_events", "works", "connectors", "ingesters")
+#: What a running platform keeps about its own processes: not carried to another database.
+PROCESS_STATE = ("worker_heartbeats", "ingestion_leases")
+#: The rows migrations write (every other row says the database is in use).
+SEEDED = {"groups": (ADMINISTRATORS_ID, CONNECTORS_ID)}
+#: The tables the summary names.
+SUMMARY = ("users", "objects", "stream_events", "works", "connectors", "ingesters")
 
 #: ``progress(rows copied, rows to copy)``
 Progress = Callable[[int, int], None]
@@ -64,7 +72,8 @@ def copy_to_postgres(
 ) -> Copied:
     """Copy the SQLite database at ``sqlite_file`` into the PostgreSQL database ``target_url``."""
     if not target_url.startswith(("postgresql://", "postgres://")):
-        raise ConfigError(f"the target must be a postgresql:// URL, not {target_url.split(':')[0]}")
+        raise ConfigError("the target must be a postgresql:// URL")
+    _refuse_running(sqlite_file)
     with closing(_read_only(sqlite_file)) as source:
         source.execute("BEGIN")  # one snapshot for every table
         _check_source(source)
@@ -75,7 +84,23 @@ def copy_to_postgres(
             with psycopg.connect(target_url) as target:
                 return _copy(source, target, ours, progress or (lambda *_: None))
         except psycopg.Error as exc:
-            raise BackendError(f"postgresql: {exc}") from exc
+            raise BackendError(f"postgresql: {_first_line(exc)}") from exc
+
+
+def _refuse_running(sqlite_file: str) -> None:
+    """Refuse while workers of the source are alive (what they write later would be lost)."""
+    db = open_database(f"sqlite:///{Path(sqlite_file).resolve()}")
+    try:
+        alive = workers_up(db)
+    except BackendError:  # a database without heartbeats: no worker of ours uses it
+        alive = []
+    finally:
+        db.close()
+    if alive:
+        names = ", ".join(f"{beat.name} (pid {beat.pid} on {beat.host})" for beat in alive)
+        raise TransferRefused(
+            f"the embedded database is in use by {names}: stop the platform before copying"
+        )
 
 
 def _reach(target_url: str, ours: set[str]) -> None:
@@ -84,11 +109,13 @@ def _reach(target_url: str, ours: set[str]) -> None:
     (the copy empties the tables it fills)."""
     try:
         with psycopg.connect(target_url, connect_timeout=CONNECT_TIMEOUT) as target:
-            others = sorted(set(_public_tables(target)) - ours)
+            present = set(_tables_here(target))
+            others = sorted(present - ours)
+            if not others:
+                _refuse_used(target, present)
     except psycopg.Error as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise TransferRefused(
-            f"cannot connect to {without_password(target_url)}: {reason}"
+            f"cannot connect to {without_password(target_url)}: {_first_line(exc)}"
         ) from exc
     if others:
         shown = ", ".join(others[:5]) + (", …" if len(others) > 5 else "")
@@ -108,7 +135,8 @@ def _migrate(target_url: str) -> None:
 
 def _read_only(path: str) -> sqlite3.Connection:
     try:
-        return sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+        uri = Path(path).resolve().as_uri() + "?mode=ro"  # '#' and '?' in the path escaped
+        return sqlite3.connect(uri, uri=True, isolation_level=None)
     except sqlite3.Error as exc:
         raise TransferRefused(f"cannot open the embedded database {path}: {exc}") from exc
 
@@ -135,8 +163,11 @@ def _check_source(source: sqlite3.Connection) -> None:
 def _copy(
     source: sqlite3.Connection, target: psycopg.Connection, ours: set[str], progress: Progress
 ) -> Copied:
-    tables = [t for t in _tables_in_order(target) if t in ours and t not in TARGET_OWN]
-    _refuse_used(target)
+    skipped = (*TARGET_OWN, *PROCESS_STATE)
+    tables = [t for t in _tables_in_order(target) if t in ours and t not in skipped]
+    if not tables:
+        raise BackendError("the migrations created no tables where the copy looks for them")
+    _refuse_used(target, set(tables))
     target.execute("TRUNCATE " + ", ".join(_quoted(t) for t in tables))
     counts = {t: source.execute(f"SELECT count(*) FROM {_quoted(t)}").fetchone()[0] for t in tables}
     total, done = sum(counts.values()), Copied()
@@ -159,16 +190,17 @@ def _source_tables(source: sqlite3.Connection) -> set[str]:
     return {name for (name,) in found if not name.startswith(("sqlite_", "objects_fts"))}
 
 
-def _public_tables(target: psycopg.Connection) -> list[str]:
+def _tables_here(target: psycopg.Connection) -> list[str]:
+    """The tables of the schema the connection creates tables in (``public`` by default)."""
     found = target.execute(
-        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
     ).fetchall()
     return [name for (name,) in found]
 
 
 def _tables_in_order(target: psycopg.Connection) -> list[str]:
     """The target's tables, each after the tables its foreign keys point to."""
-    names = _public_tables(target)
+    names = _tables_here(target)
     parents: dict[str, set[str]] = {name: set() for name in names}
     for child, parent in target.execute(
         "SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint "
@@ -187,17 +219,24 @@ def _tables_in_order(target: psycopg.Connection) -> list[str]:
     return ordered
 
 
-def _refuse_used(target: psycopg.Connection) -> None:
-    used = {
-        table: count
-        for table in IN_USE
-        if (count := target.execute(f"SELECT count(*) FROM {_quoted(table)}").fetchone()[0])
-    }
+def _refuse_used(target: psycopg.Connection, tables: set[str]) -> None:
+    """Refuse a stixflow database holding any row migrations did not write."""
+    used = {table: n for table in sorted(tables - set(TARGET_OWN)) if (n := _rows(target, table))}
     if used:
-        held = ", ".join(f"{count} rows in {table}" for table, count in used.items())
+        held = ", ".join(f"{count} rows in {table}" for table, count in list(used.items())[:5])
         raise TransferRefused(
             f"the target database is in use ({held}): copy into a new, empty database"
         )
+
+
+def _rows(target: psycopg.Connection, table: str) -> int:
+    """The rows of ``table`` that migrations did not write."""
+    sql, params = f"SELECT count(*) FROM {_quoted(table)}", ()
+    if table in SEEDED:
+        sql += " WHERE id <> ALL(%s)"
+        params = (list(SEEDED[table]),)
+    found = target.execute(sql, params).fetchone()
+    return int(found[0]) if found else 0
 
 
 def _copy_table(
@@ -223,7 +262,7 @@ def _target_columns(target: psycopg.Connection, table: str) -> tuple[list[str], 
     """The table's columns in order, and the positions of its ``bytea`` ones."""
     found = target.execute(
         "SELECT column_name, data_type FROM information_schema.columns "
-        "WHERE table_schema = 'public' AND table_name = %s ORDER BY ordinal_position",
+        "WHERE table_schema = current_schema() AND table_name = %s ORDER BY ordinal_position",
         (table,),
     ).fetchall()
     return [name for name, _ in found], {i for i, (_, kind) in enumerate(found) if kind == "bytea"}
@@ -251,7 +290,8 @@ def _continue_sequences(source: sqlite3.Connection, target: psycopg.Connection) 
         "SELECT c.relname, a.attname, pg_get_serial_sequence(quote_ident(c.relname), a.attname) "
         "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
         "JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = 'public' AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped "
+        "WHERE n.nspname = current_schema() AND c.relkind = 'r' AND a.attnum > 0 "
+        "AND NOT a.attisdropped "
         "AND pg_get_serial_sequence(quote_ident(c.relname), a.attname) IS NOT NULL"
     ).fetchall()
     continued = {}
@@ -267,6 +307,12 @@ def _continue_sequences(source: sqlite3.Connection, target: psycopg.Connection) 
 def _greatest(target: psycopg.Connection, table: str, column: str) -> int:
     found = target.execute(f"SELECT max({_quoted(column)}) FROM {_quoted(table)}").fetchone()
     return int(found[0] or 0) if found else 0
+
+
+def _first_line(exc: Exception) -> str:
+    """An error's first line: the reason, without the rows a failed statement quotes."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _quoted(name: str) -> str:
