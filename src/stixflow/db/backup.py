@@ -17,9 +17,8 @@ from pathlib import Path
 
 from stixflow.config import Settings
 from stixflow.db import location
-from stixflow.db.base import open_database
 from stixflow.db.sqlite import sqlite_path
-from stixflow.errors import BackendError, ConfigError, InvalidInput
+from stixflow.errors import ConfigError, InvalidInput
 
 Progress = Callable[[int, int], None]  # (pages left, pages in all)
 ALL_PAGES = -1
@@ -94,15 +93,7 @@ def _check_backup(source: Path) -> None:
 
 
 def _refuse_in_use(target: Path) -> None:
-    from stixflow.worker.heartbeat import workers_up
+    from stixflow.worker.heartbeat import live_workers_of
 
-    db = open_database(f"sqlite:///{target.resolve()}")
-    try:
-        alive = workers_up(db)
-    except BackendError:  # a database without heartbeats: no worker of ours uses it
-        alive = []
-    finally:
-        db.close()
-    if alive:
-        names = ", ".join(f"{beat.name} (pid {beat.pid} on {beat.host})" for beat in alive)
+    if names := live_workers_of(target):
         raise InvalidInput(f"{target} is in use by {names}: stop the platform before restoring")

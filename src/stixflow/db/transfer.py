@@ -32,7 +32,7 @@ from stixflow.db.base import open_database
 from stixflow.db.location import without_password
 from stixflow.db.migrations import available, migrate
 from stixflow.errors import BackendError, ConfigError, StixflowError
-from stixflow.worker.heartbeat import workers_up
+from stixflow.worker.heartbeat import live_workers_of
 
 #: Seconds to wait for the target to answer.
 CONNECT_TIMEOUT = 10
@@ -89,15 +89,7 @@ def copy_to_postgres(
 
 def _refuse_running(sqlite_file: str) -> None:
     """Refuse while workers of the source are alive (what they write later would be lost)."""
-    db = open_database(f"sqlite:///{Path(sqlite_file).resolve()}")
-    try:
-        alive = workers_up(db)
-    except BackendError:  # a database without heartbeats: no worker of ours uses it
-        alive = []
-    finally:
-        db.close()
-    if alive:
-        names = ", ".join(f"{beat.name} (pid {beat.pid} on {beat.host})" for beat in alive)
+    if names := live_workers_of(Path(sqlite_file)):
         raise TransferRefused(
             f"the embedded database is in use by {names}: stop the platform before copying"
         )

@@ -1,9 +1,9 @@
 """Worker heartbeats: each worker process says it is alive every ``INTERVAL`` seconds.
 
 One row per (host, pid) in ``worker_heartbeats``, removed when the worker stops cleanly. A
-worker is *up* while its row was seen within ``UP_WITHIN`` seconds (metrics, ``stixflow
-restore``'s in-use check). Rows of workers that died stay, showing when they were last seen,
-until ``FORGET_AFTER``.
+worker is *up* while its row was seen within ``UP_WITHIN`` seconds (metrics, the in-use check
+of ``stixflow restore`` and ``stixflow db copy-to``). Rows of workers that died stay, showing
+when they were last seen, until ``FORGET_AFTER``.
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ import socket
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from stixflow.clock import now, stix_timestamp
-from stixflow.db.base import Database
+from stixflow.db.base import Database, open_database
+from stixflow.errors import BackendError
 
 INTERVAL = 10.0
 UP_WITHIN = 3 * INTERVAL
@@ -87,3 +89,16 @@ def workers_up(db: Database) -> list[Heartbeat]:
 
 def _parse(stamp: str) -> datetime:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+def live_workers_of(sqlite_file: Path) -> str:
+    """``name (pid N on host), …``: the workers alive on the embedded database at
+    ``sqlite_file``; empty when there are none (or the database keeps no heartbeats)."""
+    db = open_database(f"sqlite:///{sqlite_file.resolve()}")
+    try:
+        alive = workers_up(db)
+    except BackendError:  # a database without heartbeats: no worker of ours uses it
+        alive = []
+    finally:
+        db.close()
+    return ", ".join(f"{beat.name} (pid {beat.pid} on {beat.host})" for beat in alive)
