@@ -3,14 +3,12 @@ and the move from the embedded database to PostgreSQL."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from stixflow.cli.context import fail, runtime_of, settings_of
 from stixflow.config import Settings
 from stixflow.crypto.keys import key_file_of
-from stixflow.db import transfer
+from stixflow.db import location, transfer
 from stixflow.db.location import without_password
 from stixflow.db.space import Bodies, Space, bodies, space
 from stixflow.db.sqlite import sqlite_path
@@ -119,8 +117,6 @@ def copy_to(ctx: click.Context, target_url: str) -> None:
     if settings.dialect != "sqlite":
         raise click.ClickException("the configured database is not the embedded one (SQLite)")
     source = sqlite_path(settings.database_url)
-    if not Path(source).is_file():
-        raise click.ClickException(f"no embedded database at {Path(source).resolve()}")
     bar = click.progressbar(length=1, label="copying rows", file=click.get_text_stream("stderr"))
 
     def progress(copied: int, total: int) -> None:
@@ -128,6 +124,7 @@ def copy_to(ctx: click.Context, target_url: str) -> None:
         bar.update(copied - bar.pos)
 
     try:
+        location.require_file(settings)
         with bar:
             copied = transfer.copy_to_postgres(source, target_url, progress=progress)
     except StixflowError as exc:

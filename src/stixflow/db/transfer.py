@@ -57,10 +57,9 @@ class TransferRefused(StixflowError):
 
 @dataclass
 class Copied:
-    """Rows copied per table, and where the target's serial ids continue."""
+    """Rows copied per table."""
 
     rows: dict[str, int] = field(default_factory=dict)
-    sequences: dict[str, int] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -167,7 +166,7 @@ def _copy(
     for table in tables:
         report = partial(_report, progress, done.total, total)
         done.rows[table] = _copy_table(source, target, table, report)
-    done.sequences = _continue_sequences(source, target)
+    _continue_sequences(source, target)
     target.execute("ANALYZE")  # the planner's statistics, before autovacuum would gather them
     return done
 
@@ -274,7 +273,7 @@ def _as_target(row: tuple[object, ...], binary: set[int]) -> tuple[object, ...]:
     )
 
 
-def _continue_sequences(source: sqlite3.Connection, target: psycopg.Connection) -> dict[str, int]:
+def _continue_sequences(source: sqlite3.Connection, target: psycopg.Connection) -> None:
     """Set each serial column's sequence past the greatest id used: in the copied rows or, for
     SQLite's ``AUTOINCREMENT`` tables, ever handed out (deleted rows' ids are not reused)."""
     handed_out = dict(source.execute("SELECT name, seq FROM sqlite_sequence").fetchall())
@@ -286,14 +285,11 @@ def _continue_sequences(source: sqlite3.Connection, target: psycopg.Connection) 
         "AND NOT a.attisdropped "
         "AND pg_get_serial_sequence(quote_ident(c.relname), a.attname) IS NOT NULL"
     ).fetchall()
-    continued = {}
     for table, column, sequence in serials:
         if table in TARGET_OWN:
             continue
         last = max(_greatest(target, table, column), int(handed_out.get(table) or 0))
         target.execute("SELECT setval(%s, %s, %s)", (sequence, max(last, 1), last > 0))
-        continued[table] = last + 1
-    return continued
 
 
 def _greatest(target: psycopg.Connection, table: str, column: str) -> int:
